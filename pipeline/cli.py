@@ -1,0 +1,124 @@
+"""The ``newsbeam`` command.
+
+Exit status: 0 the run succeeded; 1 the run failed; 2 bad usage, configuration,
+input or output (nothing was started); 3 the run succeeded but wrote error rows
+and ``--fail-on-errors`` was given.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Optional
+
+from pipeline import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ERRORS = 0, 1, 2, 3
+
+RUN_EPILOG = """\
+Apache Beam pipeline options pass through unchanged, for example
+  --runner DirectRunner (default) | DataflowRunner | FlinkRunner | SparkRunner
+  --direct_num_workers N   --direct_running_mode in_memory|multi_threading|multi_processing
+  --temp_location PATH     --project ID --region R (Dataflow)
+The DirectRunner runs in-process and never downloads anything.
+
+Inputs: .txt dumps, .html/.htm pages, .jsonl (one article per line: url, title,
+text or html, published, outlet, language, author), saved .xml/.rss/.atom/.rdf
+feeds, and .gz of each. A folder's optional _meta.yaml gives its files an
+outlet, URL, publication time or language (see README).
+
+Output: OUTPUT/{articles,duplicates}/date=YYYY-MM-DD/outlet=SLUG/part-RUN-N.parquet,
+OUTPUT/errors/date=YYYY-MM-DD/part-RUN-N.parquet and OUTPUT/_runs/RUN.json.
+
+Exit status: 0 ok, 1 run failed, 2 bad usage/config/input/output,
+3 error rows written under --fail-on-errors.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsbeam", description="News ingestion on Apache Beam: feeds and files in, "
+        "clean NATO/Ukraine-tagged articles out as Hive-partitioned Parquet.")
+    parser.add_argument("--version", action="version", version=f"newsbeam {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = commands.add_parser(
+        "run", help="run the batch pipeline once", allow_abbrev=False,
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=RUN_EPILOG,
+        description="Read input files, extract, deduplicate and tag articles, write Parquet.")
+    run.add_argument("--input", action="append", metavar="GLOB",
+                     help="input file, folder or glob ('**' recurses); repeatable")
+    run.add_argument("--output", metavar="DIR", help="output folder (local, gs:// or s3://)")
+    run.add_argument("--config", metavar="FILE", help="YAML config (see configs/default.yaml); flags win")
+    run.add_argument("--outlet", metavar="NAME", help="outlet name for every article of this run")
+    run.add_argument("--lexicon", metavar="FILE", help="tagging lexicon (default: packaged configs/lexicon.yaml)")
+    run.add_argument("--extraction", choices=("default", "fast", "precision", "recall"),
+                     help="trafilatura trade-off for HTML pages")
+    run.add_argument("--min-text-chars", type=int, metavar="N", help="shorter texts become error rows")
+    run.add_argument("--max-input-bytes", type=int, metavar="N", help="larger files become error rows")
+    run.add_argument("--fail-on-errors", action="store_true", default=None,
+                     help="exit with status 3 when any error row was written")
+    run.add_argument("--run-id", metavar="ID", help="run id for file names and the manifest")
+    run.add_argument("--log-level", choices=("DEBUG", "INFO", "WARNING", "ERROR"), help="log verbosity")
+    return parser
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=getattr(logging, level), force=True,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Beam is chatty at INFO; its warnings still show.
+    logging.getLogger("apache_beam").setLevel(max(logging.WARNING, getattr(logging, level)))
+
+
+def _fail(message: str) -> int:
+    print(f"newsbeam: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
+    from pipeline.config import ConfigError, build_config, read_config_file
+    from pipeline.run import UsageError, execute, summary  # imports Beam I/O while logging is quiet
+
+    flags = {"input": args.input, "output": args.output, "outlet": args.outlet, "lexicon": args.lexicon,
+             "extraction": args.extraction, "min_text_chars": args.min_text_chars,
+             "max_input_bytes": args.max_input_bytes, "fail_on_errors": args.fail_on_errors,
+             "run_id": args.run_id, "log_level": args.log_level}
+    try:
+        file_values = read_config_file(args.config) if args.config else {}
+        config = build_config(file_values, flags)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    configure_logging(config.log_level)
+    try:
+        report = execute(config, beam_argv)
+    except UsageError as exc:
+        return _fail(str(exc))
+    print(summary(report))
+    if report.status != "succeeded":
+        return EXIT_FAILED
+    if config.fail_on_errors and report.counts["errors"]:
+        return EXIT_ERRORS
+    return EXIT_OK
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    # Quiet until configured: importing Beam's I/O logs warnings about optional cloud clients.
+    logging.basicConfig(level=logging.ERROR)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    stray = [a for a in rest if not a.startswith("--") and not _is_option_value(rest, a)]
+    if stray:
+        return _fail(f"unexpected argument(s): {' '.join(stray)}")
+    return run_command(args, rest)
+
+
+def _is_option_value(rest: list[str], item: str) -> bool:
+    """Whether ``item`` is the value of the Beam option just before it (``--runner X``)."""
+    i = rest.index(item)
+    return i > 0 and rest[i - 1].startswith("--") and "=" not in rest[i - 1]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

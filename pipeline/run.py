@@ -1,0 +1,169 @@
+"""One batch run, from checked configuration to manifest and summary.
+
+``execute`` does the work and returns a report; :mod:`pipeline.cli` turns
+that into an exit code. Everything that can be wrong with the configuration,
+the inputs or the output is found before the pipeline starts.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import secrets
+import time
+from typing import Optional
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics.metric import MetricsFilter
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from pipeline import manifest as manifests
+from pipeline.assemble import IngestNews
+from pipeline.config import Config, ConfigError, options_to_argv
+from pipeline.readers import InputError, match_inputs
+from pipeline.runner import make_runner, runner_name
+from pipeline.writers import ensure_dir, read_committed, remove_staging
+from transforms.extract import ExtractSettings
+from transforms.lexicon import LexiconError, load_lexicon
+from transforms.records import METRICS_NAMESPACE, RunContext
+
+_LOG = logging.getLogger("newsbeam.run")
+
+
+class UsageError(ValueError):
+    """Bad configuration, input or output, found before any work started."""
+
+
+@dataclasses.dataclass
+class RunReport:
+    run_id: str
+    status: str
+    counts: dict
+    files: list
+    manifest_path: str
+    seconds: float
+    error: Optional[str] = None
+
+
+def new_run_id(now: dt.datetime) -> str:
+    return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+
+
+def beam_options(config: Config, beam_argv: list[str]) -> PipelineOptions:
+    """Pipeline options from the config's ``pipeline_options`` then the command line (which wins).
+    Unknown options are refused rather than silently dropped."""
+    argv = options_to_argv(config.pipeline_options) + list(beam_argv)
+    options = PipelineOptions(argv)
+    beam_logger = logging.getLogger("apache_beam.options.pipeline_options")
+    level = beam_logger.level
+    beam_logger.setLevel(logging.ERROR)  # we report unknown options ourselves, once
+    try:
+        known = options.get_all_options(retain_unknown_options=False)
+        everything = options.get_all_options(retain_unknown_options=True)
+    finally:
+        beam_logger.setLevel(level)
+    unknown = sorted(set(everything) - set(known))
+    if unknown:
+        raise UsageError(f"unknown option(s): {', '.join('--' + u for u in unknown)} "
+                         "(neither a newsbeam flag nor an Apache Beam pipeline option)")
+    return options
+
+
+def check_output_writable(output: str, run_id: str) -> None:
+    probe = FileSystems.join(output, manifests.RUNS, f".probe-{run_id}")
+    try:
+        ensure_dir(FileSystems.join(output, manifests.RUNS))
+        with FileSystems.create(probe) as handle:
+            handle.write(b"ok")
+        FileSystems.delete([probe])
+    except Exception as exc:  # noqa: BLE001 - permissions, read-only disks, missing buckets
+        raise UsageError(f"output {output} is not writable: {exc}") from None
+
+
+def _counters(result) -> dict:
+    found: dict[str, int] = {}
+    query = result.metrics().query(MetricsFilter().with_namespace(METRICS_NAMESPACE))
+    for counter in query["counters"]:
+        value = counter.committed if counter.committed is not None else counter.attempted
+        found[counter.key.metric.name] = found.get(counter.key.metric.name, 0) + (value or 0)
+    return found
+
+
+def execute(config: Config, beam_argv: list[str]) -> RunReport:
+    """Run the pipeline once. Raises UsageError before starting when something is wrong."""
+    started = dt.datetime.now(dt.timezone.utc)
+    clock = time.monotonic()
+    run = RunContext(run_id=config.run_id or new_run_id(started), ingested_at=started)
+    try:
+        options = beam_options(config, beam_argv)
+        lexicon = load_lexicon(config.lexicon)
+        inputs = match_inputs(config.input)
+    except (ConfigError, LexiconError, InputError) as exc:
+        raise UsageError(str(exc)) from None
+    output = config.output.rstrip("/") or "/"
+    check_output_writable(output, run.run_id)
+    preflight = time.monotonic() - clock
+    _LOG.info("run %s: %d input files -> %s (%s)", run.run_id, len(inputs), output, runner_name(options))
+
+    settings = ExtractSettings(min_text_chars=config.min_text_chars, extraction=config.extraction,
+                               outlet=config.outlet)
+    pipeline = beam.Pipeline(runner=make_runner(options), options=options)
+    _ = pipeline | "IngestNews" >> IngestNews(inputs, output, run, lexicon, settings, config.max_input_bytes)
+
+    status, error, files, counters = "succeeded", None, [], {}
+    try:
+        result = pipeline.run()
+        result.wait_until_finish()
+        counters = _counters(result)
+        files = read_committed(output, run.run_id)
+    except Exception as exc:  # noqa: BLE001 - reported in the manifest and as exit status 1
+        status, error = "failed", f"{type(exc).__name__}: {exc}"
+        _LOG.error("run %s failed: %s", run.run_id, error)
+    finally:
+        remove_staging(output, run.run_id)
+    seconds = time.monotonic() - clock
+    counts = manifests.counts_from(counters, files, files_matched=len(inputs))
+    manifest = {
+        "run_id": run.run_id,
+        "status": status,
+        "error": error,
+        "started_at": started.isoformat(),
+        "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+        "ingested_at": run.ingested_at.isoformat(),
+        "output": output,
+        "inputs": {"specs": list(config.input), "files": len(inputs)},
+        "runner": runner_name(options),
+        "config": config.as_dict(),
+        "beam_args": list(beam_argv),
+        "versions": manifests.versions(),
+        "timings_seconds": {"preflight": round(preflight, 3), "pipeline": round(seconds - preflight, 3),
+                            "total": round(seconds, 3)},
+        "counts": counts,
+        "accounting_ok": manifests.accounting_ok(counts) if status == "succeeded" else None,
+        "files": files,
+    }
+    path = manifests.write_manifest(output, run.run_id, manifest)
+    if status == "succeeded" and not manifest["accounting_ok"]:
+        _LOG.error("run %s: counts do not add up: %s", run.run_id, counts)
+    return RunReport(run.run_id, status, counts, files, path, seconds, error)
+
+
+def summary(report: RunReport) -> str:
+    """The human-readable end-of-run block."""
+    c = report.counts
+    rate = c["input_items"] / report.seconds if report.seconds else 0.0
+    stages = ", ".join(f"{stage} {n}" for stage, n in c["errors_by_stage"].items())
+    reasons = ", ".join(f"{reason} {n}" for reason, n in c["duplicates_by_reason"].items())
+    return "\n".join([
+        f"newsbeam run {report.run_id} {report.status} in {report.seconds:.1f} s "
+        f"({c['input_items']} items, {rate:.1f} items/s)",
+        f"  files read    {c['files_read']:>6} of {c['files_matched']} matched ({c['bytes_read']:,} bytes)",
+        f"  input items   {c['input_items']:>6}",
+        f"  articles      {c['articles']:>6}   mentioning NATO {c['articles_mentioning']['nato']}, "
+        f"Ukraine {c['articles_mentioning']['ukraine']}",
+        f"  duplicates    {c['duplicates']:>6}   ({reasons})",
+        f"  errors        {c['errors']:>6}   ({stages})",
+        f"  skipped       {c['skipped']:>6}",
+        f"  files written {c['files_written']:>6}   manifest {report.manifest_path}",
+    ] + ([f"  FAILED: {report.error}"] if report.error else []))

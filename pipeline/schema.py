@@ -1,0 +1,68 @@
+"""The output contract's columns: one Arrow schema per table.
+
+Partition columns (``date``, ``outlet``) live in the folder names, not in the
+files. Columns are only ever added, never renamed or retyped, so DuckDB,
+pandas, Polars and Spark read every run's files as one table.
+"""
+import pyarrow as pa
+
+TIMESTAMP = pa.timestamp("us", tz="UTC")
+
+ARTICLES = pa.schema([
+    pa.field("article_id", pa.string(), nullable=False),
+    pa.field("url", pa.string()),
+    pa.field("source", pa.string(), nullable=False),
+    pa.field("locator", pa.string()),
+    pa.field("source_type", pa.string(), nullable=False),
+    pa.field("outlet_name", pa.string(), nullable=False),
+    pa.field("title", pa.string()),
+    pa.field("author", pa.string()),
+    pa.field("published_at", TIMESTAMP),
+    pa.field("date_source", pa.string(), nullable=False),
+    pa.field("language", pa.string()),
+    pa.field("text", pa.string(), nullable=False),
+    pa.field("word_count", pa.int32(), nullable=False),
+    pa.field("content_hash", pa.string(), nullable=False),
+    pa.field("nato_mentions", pa.int32(), nullable=False),
+    pa.field("ukraine_mentions", pa.int32(), nullable=False),
+    pa.field("tags", pa.list_(pa.string()), nullable=False),
+    pa.field("ingested_at", TIMESTAMP, nullable=False),
+    pa.field("run_id", pa.string(), nullable=False),
+])
+
+DUPLICATES = pa.schema([
+    pa.field("article_id", pa.string(), nullable=False),
+    pa.field("source", pa.string(), nullable=False),
+    pa.field("locator", pa.string()),
+    pa.field("url", pa.string()),
+    pa.field("outlet_name", pa.string(), nullable=False),
+    pa.field("title", pa.string()),
+    pa.field("published_at", TIMESTAMP),
+    pa.field("date_source", pa.string()),
+    pa.field("duplicate_of", pa.string(), nullable=False),
+    pa.field("reason", pa.string(), nullable=False),
+    pa.field("similarity", pa.float64(), nullable=False),
+    pa.field("ingested_at", TIMESTAMP, nullable=False),
+    pa.field("run_id", pa.string(), nullable=False),
+])
+
+ERRORS = pa.schema([
+    pa.field("source", pa.string(), nullable=False),
+    pa.field("locator", pa.string()),
+    pa.field("stage", pa.string(), nullable=False),
+    pa.field("error_type", pa.string(), nullable=False),
+    pa.field("message", pa.string(), nullable=False),
+    pa.field("excerpt", pa.string()),
+    pa.field("ingested_at", TIMESTAMP, nullable=False),
+    pa.field("run_id", pa.string(), nullable=False),
+])
+
+SCHEMAS = {"articles": ARTICLES, "duplicates": DUPLICATES, "errors": ERRORS}
+
+# Rows within a file are sorted by these columns, so a file's content does not
+# depend on the order in which workers happened to deliver its rows.
+SORT_KEYS = {
+    "articles": ("article_id", "source", "locator"),
+    "duplicates": ("article_id", "source", "locator"),
+    "errors": ("source", "locator", "stage", "error_type", "message"),
+}

@@ -1,0 +1,176 @@
+"""Extract stage: every Document becomes one clean article row, or one error row.
+
+Pages go through trafilatura (title, author, date, body, language; comments
+excluded), plain-text dumps through :mod:`transforms.clean_text`, feed entries
+through a fragment-to-text conversion. Here each article also gets its stable
+identity (canonical URL, content hash, id), its publication date with where
+that date came from, its outlet and its language.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from typing import Optional
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from transforms.clean_text import clean_dump, clean_lines
+from transforms.html_text import fragment_to_text
+from transforms.ids import article_id, canonical_url, content_hash, url_domain
+from transforms.language import LanguageDetector
+from transforms.parse import language_code
+from transforms.records import (METRICS_NAMESPACE, STAGE_EXTRACT, Document, RunContext,
+                                error_row)
+from transforms.timestamps import parse_timestamp
+
+ERRORS = "errors"
+PROGRESS_EVERY_SECONDS = 10.0
+_LOG = logging.getLogger("newsbeam.extract")
+
+# trafilatura's precision/recall trade-off, chosen with the ``extraction`` setting.
+EXTRACTION_MODES = {
+    "default": {},
+    "fast": {"fast": True},
+    "precision": {"favor_precision": True},
+    "recall": {"favor_recall": True},
+}
+
+# Where an article's date came from (the ``date_source`` column).
+DATE_PUBLISHED = "published"   # the source's own metadata: feed, JSONL, page or sidecar
+DATE_HINT = "date_hint"        # a 'date YYYY-MM[-DD]' marker in a text dump
+DATE_TEXT = "text"             # a bare dateline in a text dump's page furniture
+DATE_INGESTED = "ingested"     # none known: the run's ingestion time
+
+
+@dataclasses.dataclass(frozen=True)
+class ExtractSettings:
+    min_text_chars: int = 50
+    extraction: str = "default"
+    outlet: Optional[str] = None  # forces the outlet of every article
+
+
+@dataclasses.dataclass(frozen=True)
+class _Extracted:
+    title: Optional[str]
+    text: str
+    author: Optional[str] = None
+    published_at: Optional[object] = None
+    date_source: Optional[str] = None
+    url: Optional[str] = None
+    language: Optional[str] = None
+    sitename: Optional[str] = None
+
+
+class _ExtractFn(beam.DoFn):
+    def __init__(self, run: RunContext, settings: ExtractSettings):
+        self._run = run
+        self._settings = settings
+        self._articles = Metrics.counter(METRICS_NAMESPACE, "extract.articles")
+        self._errors = Metrics.counter(METRICS_NAMESPACE, "extract.errors")
+        self._seconds = Metrics.distribution(METRICS_NAMESPACE, "extract.millis")
+
+    def setup(self):
+        import trafilatura  # heavy import, once per worker
+
+        self._trafilatura = trafilatura
+        self._language = LanguageDetector()
+        self._done = 0
+        self._started = self._last_report = time.monotonic()
+
+    def process(self, doc: Document):
+        began = time.monotonic()
+        try:
+            extracted = self._extract(doc)
+        except Exception as exc:  # noqa: BLE001 - one bad page must not end the run
+            extracted = None
+            reason = f"extractor failed: {type(exc).__name__}: {exc}"
+        else:
+            reason = "no article text found"
+        self._seconds.update(int((time.monotonic() - began) * 1000))
+        self._report_progress()
+        if extracted is None or not extracted.text:
+            self._errors.inc()
+            yield beam.pvalue.TaggedOutput(ERRORS, error_row(
+                doc.source, STAGE_EXTRACT, "no_text", reason, doc.body, doc.locator))
+            return
+        if len(extracted.text) < self._settings.min_text_chars:
+            self._errors.inc()
+            yield beam.pvalue.TaggedOutput(ERRORS, error_row(
+                doc.source, STAGE_EXTRACT, "too_short",
+                f"{len(extracted.text)} characters of text, fewer than min_text_chars="
+                f"{self._settings.min_text_chars}", extracted.text, doc.locator))
+            return
+        self._articles.inc()
+        yield self._row(doc, extracted)
+
+    def _extract(self, doc: Document) -> Optional[_Extracted]:
+        if doc.body_format == "text":
+            cleaned = clean_dump(doc.body, title=doc.title)
+            source = {"marker": DATE_HINT, "dateline": DATE_TEXT}.get(cleaned.date_hint_kind)
+            return _Extracted(cleaned.title, cleaned.text, published_at=cleaned.date_hint, date_source=source)
+        if doc.source_type == "feed":
+            cleaned = clean_lines(fragment_to_text(doc.body).splitlines(), doc.title)
+            return _Extracted(doc.title, cleaned.text)
+        result = self._trafilatura.bare_extraction(
+            doc.body, url=doc.url, with_metadata=True, include_comments=False,
+            **EXTRACTION_MODES[self._settings.extraction])
+        if result is None or not result.text:
+            return None
+        title = doc.title or result.title
+        cleaned = clean_lines(result.text.splitlines(), title)
+        published = parse_timestamp(result.date)
+        return _Extracted(title, cleaned.text, author=result.author, published_at=published,
+                          date_source=DATE_PUBLISHED if published else None, url=result.url,
+                          language=language_code(result.language), sitename=result.sitename)
+
+    def _row(self, doc: Document, found: _Extracted) -> dict:
+        url = canonical_url(doc.url) or canonical_url(found.url)
+        text_hash = content_hash(found.text)
+        if doc.published_at is not None:
+            published, date_source = doc.published_at, DATE_PUBLISHED
+        elif found.published_at is not None:
+            published, date_source = found.published_at, found.date_source
+        else:
+            published, date_source = None, DATE_INGESTED
+        outlet = (self._settings.outlet or doc.outlet or url_domain(url) or found.sitename or "unknown")
+        return {
+            "article_id": article_id(url, text_hash),
+            "url": url,
+            "source": doc.source,
+            "locator": doc.locator,
+            "source_type": doc.source_type,
+            "outlet_name": outlet,
+            "title": found.title,
+            "author": doc.author or found.author,
+            "published_at": published,
+            "date_source": date_source,
+            "language": doc.language or found.language or self._language.detect(found.text),
+            "text": found.text,
+            "word_count": len(found.text.split()),
+            "content_hash": text_hash,
+            "ingested_at": self._run.ingested_at,
+            "run_id": self._run.run_id,
+        }
+
+    def _report_progress(self):
+        self._done += 1
+        now = time.monotonic()
+        if now - self._last_report >= PROGRESS_EVERY_SECONDS:
+            self._last_report = now
+            _LOG.info("progress: %d documents extracted by this worker (%.1f docs/s)",
+                      self._done, self._done / (now - self._started))
+
+
+class ExtractArticles(beam.PTransform):
+    """Documents in; ``articles`` and ``errors`` out."""
+
+    def __init__(self, run: RunContext, settings: ExtractSettings):
+        super().__init__()
+        self._run = run
+        self._settings = settings
+
+    def expand(self, documents):
+        return documents | "ExtractText" >> beam.ParDo(
+            _ExtractFn(self._run, self._settings)).with_outputs(ERRORS, main="articles")

@@ -1,0 +1,159 @@
+"""Parse stage: an input file's bytes become one Document per input item.
+
+A ``.txt`` dump or ``.html`` page is one item; a ``.jsonl`` file has one item
+per non-blank line; a saved RSS/Atom/RDF feed one per entry. Whatever cannot
+be decoded or parsed becomes an error row for exactly that item (a broken
+JSONL line does not take its neighbours with it), and a file that yields no
+item at all becomes one error row, so every input file is accounted for.
+"""
+from __future__ import annotations
+
+import json
+from typing import Iterator, Optional
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from transforms.encoding import DecodeError, decode_bytes
+from transforms.records import (METRICS_NAMESPACE, STAGE_DECODE, STAGE_PARSE, Document,
+                                SourceFile, error_row)
+from transforms.timestamps import parse_timestamp
+
+ERRORS = "errors"
+
+# File name endings and the format each one is read as; ``.gz`` is peeled off first.
+FORMATS = {
+    ".txt": "txt", ".text": "txt",
+    ".html": "html", ".htm": "html", ".xhtml": "html",
+    ".jsonl": "jsonl", ".ndjson": "jsonl",
+    ".xml": "feed", ".rss": "feed", ".atom": "feed", ".rdf": "feed",
+}
+_JSONL_FIELDS = ("url", "title", "text", "html", "published", "outlet", "language", "author")
+
+
+def detect_format(path: str) -> tuple[Optional[str], bool]:
+    """(format or None, gzip-compressed?) from a file name."""
+    name = path.rsplit("/", 1)[-1].lower()
+    compressed = name.endswith(".gz")
+    if compressed:
+        name = name[:-3]
+    dot = name.rfind(".")
+    return (FORMATS.get(name[dot:]) if dot >= 0 else None), compressed
+
+
+def language_code(value: object) -> Optional[str]:
+    """'de-DE', 'de_CH', 'DE' -> 'de'; None when it is not a language tag."""
+    if not isinstance(value, str):
+        return None
+    code = value.strip().replace("_", "-").split("-")[0].lower()
+    return code if 2 <= len(code) <= 3 and code.isalpha() else None
+
+
+def _str_or_none(value: object) -> Optional[str]:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+class _ParseFn(beam.DoFn):
+    def __init__(self):
+        self._documents = Metrics.counter(METRICS_NAMESPACE, "parse.documents")
+        self._errors = Metrics.counter(METRICS_NAMESPACE, "parse.errors")
+        self._decode_errors = Metrics.counter(METRICS_NAMESPACE, "decode.errors")
+
+    def process(self, source: SourceFile) -> Iterator:
+        hints = dict(source.hints)
+        if source.fmt == "feed":
+            items = self._feed(source, hints)  # feedparser reads the encoding from the XML itself
+        else:
+            try:
+                text, _ = decode_bytes(source.data)
+            except DecodeError as exc:
+                self._decode_errors.inc()
+                yield beam.pvalue.TaggedOutput(ERRORS, error_row(
+                    source.path, STAGE_DECODE, "undecodable", str(exc), source.data))
+                return
+            items = getattr(self, "_" + source.fmt)(source, text, hints)
+        for item in items:
+            if isinstance(item, Document):
+                self._documents.inc()
+                yield item
+            else:
+                self._errors.inc()
+                yield beam.pvalue.TaggedOutput(ERRORS, item)
+
+    @staticmethod
+    def _document(source: SourceFile, hints: dict, body: str, body_format: str, **fields) -> Document:
+        """A Document whose missing fields fall back to the sidecar's hints."""
+        for key in ("url", "title", "author", "outlet", "language"):
+            fields.setdefault(key, None)
+            fields[key] = fields[key] or hints.get(key)
+        fields["language"] = language_code(fields["language"])
+        published = fields.pop("published", None) or hints.get("published")
+        return Document(source=source.path, source_type=source.fmt, body=body, body_format=body_format,
+                        published_at=parse_timestamp(published), locator=fields.pop("locator", ""),
+                        **fields)
+
+    def _txt(self, source, text, hints):
+        yield self._document(source, hints, text, "text")
+
+    def _html(self, source, text, hints):
+        yield self._document(source, hints, text, "html")
+
+    def _jsonl(self, source, text, hints):
+        seen_line = False
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            seen_line = True
+            locator = f"line {number}"
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield error_row(source.path, STAGE_PARSE, "invalid_json", f"{locator}: {exc}", line, locator)
+                continue
+            if not isinstance(record, dict):
+                yield error_row(source.path, STAGE_PARSE, "invalid_record",
+                                f"{locator}: expected a JSON object, got {type(record).__name__}", line, locator)
+                continue
+            wrong = [k for k in _JSONL_FIELDS if record.get(k) is not None
+                     and not isinstance(record[k], (str, int, float) if k == "published" else str)]
+            if wrong:
+                yield error_row(source.path, STAGE_PARSE, "invalid_record",
+                                f"{locator}: field(s) {wrong} must be strings", line, locator)
+                continue
+            body, body_format = (record.get("text"), "text") if record.get("text") else (record.get("html") or "", "html")
+            yield self._document(source, hints, body, body_format, locator=locator,
+                                 url=_str_or_none(record.get("url")), title=_str_or_none(record.get("title")),
+                                 author=_str_or_none(record.get("author")), outlet=_str_or_none(record.get("outlet")),
+                                 language=record.get("language"), published=record.get("published"))
+        if not seen_line:
+            yield error_row(source.path, STAGE_PARSE, "empty", "JSONL file has no records", text)
+
+    def _feed(self, source, hints):
+        import feedparser
+
+        parsed = feedparser.parse(source.data)
+        if not parsed.entries:
+            reason = str(parsed.get("bozo_exception") or "the document has no entries")
+            kind = "not_a_feed" if parsed.get("bozo") or not parsed.get("version") else "no_entries"
+            yield error_row(source.path, STAGE_PARSE, kind, f"feed: {reason}", source.data)
+            return
+        feed = parsed.get("feed", {})
+        for number, entry in enumerate(parsed.entries, 1):
+            content = (entry.get("content") or [{}])[0]
+            body, mime = content.get("value"), content.get("type", "")
+            if not body:
+                body, mime = entry.get("summary", ""), entry.get("summary_detail", {}).get("type", "")
+            yield self._document(
+                source, hints, body or "", "text" if mime == "text/plain" else "html",
+                locator=f"entry {number}", url=_str_or_none(entry.get("link")),
+                title=_str_or_none(entry.get("title")), author=_str_or_none(entry.get("author")),
+                language=feed.get("language"),
+                published=entry.get("published_parsed") or entry.get("updated_parsed"))
+
+
+class ParseDocuments(beam.PTransform):
+    """SourceFiles in; a tuple-like result with ``documents`` and ``errors``."""
+
+    def expand(self, sources):
+        results = sources | "ParseByFormat" >> beam.ParDo(_ParseFn()).with_outputs(ERRORS, main="documents")
+        return results

@@ -1,0 +1,87 @@
+"""The records that travel between stages, and the one way to build an error row.
+
+Rows that reach Parquet are plain dicts (their columns are defined once, in
+``pipeline/schema.py``); intermediate records are frozen dataclasses so a
+newcomer can see at a glance what a stage hands to the next.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Optional
+
+# Stages that can produce error rows, in data-flow order.
+STAGE_READ = "read"
+STAGE_DECODE = "decode"
+STAGE_PARSE = "parse"
+STAGE_EXTRACT = "extract"
+STAGES = (STAGE_READ, STAGE_DECODE, STAGE_PARSE, STAGE_EXTRACT)
+
+EXCERPT_CHARS = 300
+METRICS_NAMESPACE = "newsbeam"
+
+
+@dataclasses.dataclass(frozen=True)
+class RunContext:
+    """What every stage may know about the run: its id and its single ingestion time."""
+    run_id: str
+    ingested_at: dt.datetime  # timezone-aware UTC
+
+    @property
+    def ingest_date(self) -> str:
+        return self.ingested_at.date().isoformat()
+
+
+@dataclasses.dataclass(frozen=True)
+class InputFile:
+    """One matched input file, with the hints its folder's sidecar gave it."""
+    path: str
+    size: int
+    hints: tuple = ()  # sorted (key, value) pairs from _meta.yaml, hashable and picklable
+
+    def hint(self, key: str) -> Optional[str]:
+        return dict(self.hints).get(key)
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceFile:
+    """The raw bytes of one input file, already decompressed, and its format."""
+    path: str
+    fmt: str  # txt | html | jsonl | feed
+    data: bytes
+    hints: tuple = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class Document:
+    """One input item (a text dump, a page, a JSONL line, a feed entry) before extraction.
+
+    ``body`` is plain text when ``body_format`` is ``text`` and markup when it is ``html``.
+    """
+    source: str
+    source_type: str
+    locator: str  # where inside the source: '' for whole files, 'line 3', 'entry 2'
+    body: str
+    body_format: str  # text | html
+    url: Optional[str] = None
+    title: Optional[str] = None
+    author: Optional[str] = None
+    published_at: Optional[dt.datetime] = None
+    outlet: Optional[str] = None
+    language: Optional[str] = None
+
+
+def error_row(source: str, stage: str, error_type: str, message: str,
+              excerpt: object = "", locator: str = "") -> dict:
+    """An errors-table row: where it came from, which stage refused it, and why."""
+    if isinstance(excerpt, bytes):
+        excerpt = excerpt[:EXCERPT_CHARS].decode("utf-8", errors="replace")
+    excerpt = (excerpt or "")[:EXCERPT_CHARS]
+    return {
+        "source": source,
+        "locator": locator,
+        "stage": stage,
+        "error_type": error_type,
+        "message": message,
+        "excerpt": excerpt.replace("\x00", ""),
+    }
