@@ -134,7 +134,9 @@ class _ExtractFn(beam.DoFn):
             published, date_source = found.published_at, found.date_source
         else:
             published, date_source = None, DATE_INGESTED
-        outlet = (self._settings.outlet or doc.outlet or url_domain(url) or found.sitename or "unknown")
+        # The run's forced outlet, the item's own (sidecar, JSONL field, a page's declared
+        # site name), the URL's domain, else 'unknown'.
+        outlet = (self._settings.outlet or doc.outlet or found.sitename or url_domain(url) or "unknown")
         return {
             "article_id": article_id(url, text_hash),
             "url": url,
