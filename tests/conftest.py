@@ -1,0 +1,97 @@
+"""Shared helpers: where things are, how to run newsbeam, how to read what it wrote."""
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import apache_beam as beam
+
+import duckdb
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.testing.test_pipeline import TestPipeline
+
+from pipeline.cli import main
+from pipeline.runner import make_runner
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+SHARED = ROOT.parent / "shared"
+SEEDS = SHARED / "seeds"
+
+requires_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not present")
+
+
+def beam_test_pipeline() -> TestPipeline:
+    """A TestPipeline on the same local runner as `newsbeam run` (never the Prism download)."""
+    options = PipelineOptions([])
+    return TestPipeline(runner=make_runner(options), options=options)
+
+
+def run_newsbeam(*args: str) -> int:
+    """`newsbeam run ARGS` in this process; returns the exit status."""
+    return main(["run", *map(str, args)])
+
+
+def manifests(output: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted((output / "_runs").glob("*.json"))]
+
+
+def only_manifest(output: Path) -> dict:
+    found = manifests(output)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def rows(output: Path, table: str, where: str = "true") -> list[dict]:
+    """A table read back with DuckDB, Hive partitions as columns; [] if it has no files."""
+    if not list((output / table).rglob("*.parquet")):
+        return []
+    relation = duckdb.sql(
+        f"SELECT * FROM read_parquet('{output}/{table}/**/*.parquet', hive_partitioning=true) WHERE {where}")
+    return [dict(zip(relation.columns, values)) for values in relation.fetchall()]
+
+
+@pytest.fixture(scope="session")
+def samples_output(tmp_path_factory) -> Path:
+    """One run over the bundled samples, shared by the tests that only read its output."""
+    output = tmp_path_factory.mktemp("samples") / "out"
+    assert run_newsbeam("--input", f"{SAMPLES}/**", "--output", output, "--run-id", "samples-run") == 0
+    return output
+
+
+@pytest.fixture(scope="session")
+def seeds_output(tmp_path_factory) -> Path:
+    if not SEEDS.is_dir():
+        pytest.skip("../shared/seeds is not present")
+    output = tmp_path_factory.mktemp("seeds") / "out"
+    assert run_newsbeam("--input", f"{SEEDS}/*.txt", "--output", output) == 0
+    return output
+
+
+def _save(items, path):
+    with open(path, "wb") as handle:
+        pickle.dump(list(items), handle)
+
+
+@pytest.fixture
+def run_transform(tmp_path):
+    """Run a pipeline built by ``build(p) -> {name: PCollection}``; returns {name: [elements]}.
+
+    Elements are saved to files by the pipeline itself, so what a test sees is what
+    the runner produced (assert_that matchers run on a pickled copy and cannot hand
+    results back)."""
+    def run(build):
+        with beam_test_pipeline() as p:
+            outputs = build(p)
+            for name, pcoll in outputs.items():
+                path = str(tmp_path / f"{name}.pickle")
+                _ = (pcoll | f"Gather_{name}" >> beam.combiners.ToList()
+                     | f"Save_{name}" >> beam.Map(_save, path))
+        found = {}
+        for name in outputs:
+            with open(tmp_path / f"{name}.pickle", "rb") as handle:
+                found[name] = pickle.load(handle)
+        return found
+    return run
