@@ -57,7 +57,7 @@ def _optional_string(value):
 def _string_list(value):
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise TypeError("a list of non-empty strings (paths or globs)")
     return tuple(value)
 
