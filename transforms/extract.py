@@ -75,6 +75,8 @@ class _ExtractFn(beam.DoFn):
         import trafilatura  # heavy import, once per worker
 
         self._trafilatura = trafilatura
+        # A page without text is an error row here; trafilatura's own ERROR lines about it are noise.
+        logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
         self._language = LanguageDetector()
         self._done = 0
         self._started = self._last_report = time.monotonic()
