@@ -81,13 +81,17 @@ def check_output_writable(output: str, run_id: str) -> None:
         raise UsageError(f"output {output} is not writable: {exc}") from None
 
 
-def _counters(result) -> dict:
-    found: dict[str, int] = {}
+def _metrics(result) -> tuple[dict, dict]:
+    """The run's counters, and the sums of its distributions, by metric name."""
+    counters: dict[str, int] = {}
+    sums: dict[str, int] = {}
     query = result.metrics().query(MetricsFilter().with_namespace(METRICS_NAMESPACE))
-    for counter in query["counters"]:
-        value = counter.committed if counter.committed is not None else counter.attempted
-        found[counter.key.metric.name] = found.get(counter.key.metric.name, 0) + (value or 0)
-    return found
+    for found, results, value_of in ((counters, query["counters"], lambda v: v or 0),
+                                     (sums, query["distributions"], lambda v: v.sum if v else 0)):
+        for metric in results:
+            value = metric.committed if metric.committed is not None else metric.attempted
+            found[metric.key.metric.name] = found.get(metric.key.metric.name, 0) + value_of(value)
+    return counters, sums
 
 
 def execute(config: Config, beam_argv: list[str]) -> RunReport:
@@ -111,11 +115,11 @@ def execute(config: Config, beam_argv: list[str]) -> RunReport:
     pipeline = beam.Pipeline(runner=make_runner(options), options=options)
     _ = pipeline | "IngestNews" >> IngestNews(inputs, output, run, lexicon, settings, config.max_input_bytes)
 
-    status, error, files, counters = "succeeded", None, [], {}
+    status, error, files, counters, sums = "succeeded", None, [], {}, {}
     try:
         result = pipeline.run()
         result.wait_until_finish()
-        counters = _counters(result)
+        counters, sums = _metrics(result)
         files = read_committed(output, run.run_id)
     except Exception as exc:  # noqa: BLE001 - reported in the manifest and as exit status 1
         status, error = "failed", f"{type(exc).__name__}: {exc}"
@@ -138,7 +142,9 @@ def execute(config: Config, beam_argv: list[str]) -> RunReport:
         "beam_args": list(beam_argv),
         "versions": manifests.versions(),
         "timings_seconds": {"preflight": round(preflight, 3), "pipeline": round(seconds - preflight, 3),
-                            "total": round(seconds, 3)},
+                            "total": round(seconds, 3),
+                            # summed over workers: the share of the run that text extraction took
+                            "extract_cpu": round(sums.get("extract.micros", 0) / 1e6, 3)},
         "counts": counts,
         "accounting_ok": manifests.accounting_ok(counts) if status == "succeeded" else None,
         "files": files,

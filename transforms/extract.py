@@ -69,7 +69,7 @@ class _ExtractFn(beam.DoFn):
         self._settings = settings
         self._articles = Metrics.counter(METRICS_NAMESPACE, "extract.articles")
         self._errors = Metrics.counter(METRICS_NAMESPACE, "extract.errors")
-        self._seconds = Metrics.distribution(METRICS_NAMESPACE, "extract.millis")
+        self._micros = Metrics.distribution(METRICS_NAMESPACE, "extract.micros")
 
     def setup(self):
         import trafilatura  # heavy import, once per worker
@@ -90,7 +90,7 @@ class _ExtractFn(beam.DoFn):
             reason = f"extractor failed: {type(exc).__name__}: {exc}"
         else:
             reason = "no article text found"
-        self._seconds.update(int((time.monotonic() - began) * 1000))
+        self._micros.update(int((time.monotonic() - began) * 1_000_000))
         self._report_progress()
         if extracted is None or not extracted.text:
             self._errors.inc()
