@@ -12,7 +12,7 @@ from importlib import metadata
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.writers import ensure_dir
-from transforms.records import STAGES
+from transforms.records import ITEMS_COUNTER, STAGES
 
 RUNS = "_runs"
 PACKAGES = ("newsbeam", "apache-beam", "pyarrow", "trafilatura", "feedparser", "py3langid", "lxml")
@@ -38,8 +38,7 @@ def counts_from(counters: dict, files: list[dict], files_matched: int) -> dict:
         "files_matched": files_matched,
         "files_read": counters.get("read.files", 0),
         "bytes_read": counters.get("read.bytes", 0),
-        "input_items": (counters.get("read.errors", 0) + counters.get("decode.errors", 0)
-                        + counters.get("parse.documents", 0) + counters.get("parse.errors", 0)),
+        "input_items": counters.get(ITEMS_COUNTER, 0),
         "articles": rows("articles"),
         "duplicates": rows("duplicates"),
         "errors": rows("errors"),

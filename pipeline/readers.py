@@ -26,7 +26,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from transforms.parse import ERRORS, detect_format
-from transforms.records import METRICS_NAMESPACE, STAGE_READ, InputFile, SourceFile, error_row
+from transforms.records import ITEMS_COUNTER, METRICS_NAMESPACE, STAGE_READ, InputFile, SourceFile, error_row
 
 SIDECAR = "_meta.yaml"
 SIDECAR_KEYS = ("outlet", "url", "published", "language", "title", "author")
@@ -134,6 +134,7 @@ class _ReadFileFn(beam.DoFn):
         self._files = Metrics.counter(METRICS_NAMESPACE, "read.files")
         self._bytes = Metrics.counter(METRICS_NAMESPACE, "read.bytes")
         self._errors = Metrics.counter(METRICS_NAMESPACE, "read.errors")
+        self._items = Metrics.counter(METRICS_NAMESPACE, ITEMS_COUNTER)
 
     def process(self, item: InputFile):
         fmt, compressed = detect_format(item.path)
@@ -154,6 +155,7 @@ class _ReadFileFn(beam.DoFn):
                 problem = ("empty", "the file has no content")
         if problem is not None:
             self._errors.inc()
+            self._items.inc()  # a file that cannot be read is one item, ending as one error row
             yield beam.pvalue.TaggedOutput(ERRORS, error_row(item.path, STAGE_READ, *problem, data or b""))
             return
         self._files.inc()

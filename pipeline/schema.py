@@ -14,6 +14,7 @@ ARTICLES = pa.schema([
     pa.field("source", pa.string(), nullable=False),
     pa.field("locator", pa.string()),
     pa.field("source_type", pa.string(), nullable=False),
+    pa.field("text_source", pa.string(), nullable=False),
     pa.field("outlet_name", pa.string(), nullable=False),
     pa.field("title", pa.string()),
     pa.field("author", pa.string()),

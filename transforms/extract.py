@@ -61,6 +61,7 @@ class _Extracted:
     url: Optional[str] = None
     language: Optional[str] = None
     sitename: Optional[str] = None
+    text_source: str = "file"
 
 
 class _ExtractFn(beam.DoFn):
@@ -83,49 +84,63 @@ class _ExtractFn(beam.DoFn):
 
     def process(self, doc: Document):
         began = time.monotonic()
-        try:
-            extracted = self._extract(doc)
-        except Exception as exc:  # noqa: BLE001 - one bad page must not end the run
-            extracted = None
-            reason = f"extractor failed: {type(exc).__name__}: {exc}"
-        else:
-            reason = "no article text found"
+        extracted, problem = self._first_usable(doc)
         self._micros.update(int((time.monotonic() - began) * 1_000_000))
         self._report_progress()
-        if extracted is None or not extracted.text:
+        if extracted is None:
             self._errors.inc()
+            error_type, message, excerpt = problem
             yield beam.pvalue.TaggedOutput(ERRORS, error_row(
-                doc.source, STAGE_EXTRACT, "no_text", reason, doc.body, doc.locator))
-            return
-        if len(extracted.text) < self._settings.min_text_chars:
-            self._errors.inc()
-            yield beam.pvalue.TaggedOutput(ERRORS, error_row(
-                doc.source, STAGE_EXTRACT, "too_short",
-                f"{len(extracted.text)} characters of text, fewer than min_text_chars="
-                f"{self._settings.min_text_chars}", extracted.text, doc.locator))
+                doc.source, STAGE_EXTRACT, error_type, message, excerpt, doc.locator))
             return
         self._articles.inc()
         yield self._row(doc, extracted)
 
-    def _extract(self, doc: Document) -> Optional[_Extracted]:
-        if doc.body_format == "text":
-            cleaned = clean_dump(doc.body, title=doc.title)
-            source = {"marker": DATE_HINT, "dateline": DATE_TEXT}.get(cleaned.date_hint_kind)
-            return _Extracted(cleaned.title, cleaned.text, published_at=cleaned.date_hint, date_source=source)
-        if doc.source_type == "feed":
-            cleaned = clean_lines(fragment_to_text(doc.body).splitlines(), doc.title)
-            return _Extracted(doc.title, cleaned.text)
+    def _first_usable(self, doc: Document):
+        """The first of the document's bodies (its own, then its fallbacks) that gives enough text;
+        else None and the (error_type, message, excerpt) of the last attempt."""
+        problem = ("no_text", "no article text found", doc.body)
+        minimum = self._settings.min_text_chars
+        for text_source, body_format, body in ((doc.text_source, doc.body_format, doc.body), *doc.alternatives):
+            try:
+                extracted = self._extract(doc, text_source, body_format, body)
+            except Exception as exc:  # noqa: BLE001 - one bad page must not end the run
+                problem = ("no_text", f"extractor failed: {type(exc).__name__}: {exc}", body)
+                continue
+            if extracted is None or not extracted.text:
+                problem = ("no_text", "no article text found", body)
+            elif len(extracted.text) < minimum:
+                problem = ("too_short", f"{len(extracted.text)} characters of text, fewer than "
+                                        f"min_text_chars={minimum}", extracted.text)
+            else:
+                return extracted, None
+        return None, problem
+
+    def _extract(self, doc: Document, text_source: str, body_format: str, body: str) -> Optional[_Extracted]:
+        if body_format == "text":
+            if doc.source_type in ("txt", "jsonl"):
+                cleaned = clean_dump(body, title=doc.title)
+                source = {"marker": DATE_HINT, "dateline": DATE_TEXT}.get(cleaned.date_hint_kind)
+                return _Extracted(cleaned.title, cleaned.text, published_at=cleaned.date_hint, date_source=source,
+                                  text_source=text_source)
+            return _Extracted(doc.title, clean_lines(body.splitlines(), doc.title).text, text_source=text_source)
+        if text_source in ("feed_content", "feed_summary"):
+            cleaned = clean_lines(fragment_to_text(body).splitlines(), doc.title)
+            return _Extracted(doc.title, cleaned.text, text_source=text_source)
         result = self._trafilatura.bare_extraction(
-            doc.body, url=doc.url, with_metadata=True, include_comments=False,
+            body, url=doc.url, with_metadata=True, include_comments=False,
             **EXTRACTION_MODES[self._settings.extraction])
         if result is None or not result.text:
             return None
         title = doc.title or result.title
         cleaned = clean_lines(result.text.splitlines(), title)
         published = parse_timestamp(result.date)
+        # A page's own site name names the outlet of a page read from a file; for feed
+        # entries the feed's configured name or the domain does.
+        sitename = result.sitename if doc.source_type == "html" else None
         return _Extracted(title, cleaned.text, author=result.author, published_at=published,
                           date_source=DATE_PUBLISHED if published else None, url=result.url,
-                          language=language_code(result.language), sitename=result.sitename)
+                          language=language_code(result.language), sitename=sitename, text_source=text_source)
 
     def _row(self, doc: Document, found: _Extracted) -> dict:
         url = canonical_url(doc.url) or canonical_url(found.url)
@@ -145,6 +160,7 @@ class _ExtractFn(beam.DoFn):
             "source": doc.source,
             "locator": doc.locator,
             "source_type": doc.source_type,
+            "text_source": found.text_source,
             "outlet_name": outlet,
             "title": found.title,
             "author": doc.author or found.author,

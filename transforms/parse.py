@@ -15,7 +15,8 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from transforms.encoding import DecodeError, decode_bytes
-from transforms.records import (METRICS_NAMESPACE, STAGE_DECODE, STAGE_PARSE, Document,
+from transforms.feeds import FeedError, parse_feed
+from transforms.records import (ITEMS_COUNTER, METRICS_NAMESPACE, STAGE_DECODE, STAGE_PARSE, Document,
                                 SourceFile, error_row)
 from transforms.timestamps import parse_timestamp
 
@@ -58,6 +59,7 @@ class _ParseFn(beam.DoFn):
         self._documents = Metrics.counter(METRICS_NAMESPACE, "parse.documents")
         self._errors = Metrics.counter(METRICS_NAMESPACE, "parse.errors")
         self._decode_errors = Metrics.counter(METRICS_NAMESPACE, "decode.errors")
+        self._items = Metrics.counter(METRICS_NAMESPACE, ITEMS_COUNTER)
 
     def process(self, source: SourceFile) -> Iterator:
         hints = dict(source.hints)
@@ -68,11 +70,13 @@ class _ParseFn(beam.DoFn):
                 text, _ = decode_bytes(source.data)
             except DecodeError as exc:
                 self._decode_errors.inc()
+                self._items.inc()
                 yield beam.pvalue.TaggedOutput(ERRORS, error_row(
                     source.path, STAGE_DECODE, "undecodable", str(exc), source.data))
                 return
             items = getattr(self, "_" + source.fmt)(source, text, hints)
         for item in items:
+            self._items.inc()
             if isinstance(item, Document):
                 self._documents.inc()
                 yield item
@@ -129,26 +133,13 @@ class _ParseFn(beam.DoFn):
             yield error_row(source.path, STAGE_PARSE, "empty", "JSONL file has no records", text)
 
     def _feed(self, source, hints):
-        import feedparser
-
-        parsed = feedparser.parse(source.data)
-        if not parsed.entries:
-            reason = str(parsed.get("bozo_exception") or "the document has no entries")
-            kind = "not_a_feed" if parsed.get("bozo") or not parsed.get("version") else "no_entries"
-            yield error_row(source.path, STAGE_PARSE, kind, f"feed: {reason}", source.data)
+        try:
+            parsed = parse_feed(source.data, source.path, outlet=hints.get("outlet"),
+                                language=hints.get("language"))
+        except FeedError as exc:
+            yield error_row(source.path, STAGE_PARSE, exc.kind, str(exc), source.data)
             return
-        feed = parsed.get("feed", {})
-        for number, entry in enumerate(parsed.entries, 1):
-            content = (entry.get("content") or [{}])[0]
-            body, mime = content.get("value"), content.get("type", "")
-            if not body:
-                body, mime = entry.get("summary", ""), entry.get("summary_detail", {}).get("type", "")
-            yield self._document(
-                source, hints, body or "", "text" if mime == "text/plain" else "html",
-                locator=f"entry {number}", url=_str_or_none(entry.get("link")),
-                title=_str_or_none(entry.get("title")), author=_str_or_none(entry.get("author")),
-                language=feed.get("language"),
-                published=entry.get("published_parsed") or entry.get("updated_parsed"))
+        yield from parsed.documents
 
 
 class ParseDocuments(beam.PTransform):

@@ -12,10 +12,15 @@ from typing import Optional
 
 # Stages that can produce error rows, in data-flow order.
 STAGE_READ = "read"
+STAGE_FETCH = "fetch"
 STAGE_DECODE = "decode"
 STAGE_PARSE = "parse"
 STAGE_EXTRACT = "extract"
-STAGES = (STAGE_READ, STAGE_DECODE, STAGE_PARSE, STAGE_EXTRACT)
+STAGES = (STAGE_READ, STAGE_FETCH, STAGE_DECODE, STAGE_PARSE, STAGE_EXTRACT)
+
+# Counted once where each input item is born (a file, a JSONL line, a feed entry, or a
+# file or feed that yields no item); the manifest's ``input_items``.
+ITEMS_COUNTER = "input.items"
 
 EXCERPT_CHARS = 300
 METRICS_NAMESPACE = "newsbeam"
@@ -56,7 +61,10 @@ class SourceFile:
 class Document:
     """One input item (a text dump, a page, a JSONL line, a feed entry) before extraction.
 
-    ``body`` is plain text when ``body_format`` is ``text`` and markup when it is ``html``.
+    ``body`` is plain text when ``body_format`` is ``text`` and markup when it is ``html``;
+    ``text_source`` says what it is (``file``, ``page``, ``feed_content``, ``feed_summary``),
+    and ``alternatives`` holds (text_source, body_format, body) to fall back on, in order,
+    when no text can be extracted from ``body``.
     """
     source: str
     source_type: str
@@ -69,6 +77,8 @@ class Document:
     published_at: Optional[dt.datetime] = None
     outlet: Optional[str] = None
     language: Optional[str] = None
+    text_source: str = "file"
+    alternatives: tuple = ()
 
 
 def error_row(source: str, stage: str, error_type: str, message: str,

@@ -15,6 +15,7 @@ RUN = RunContext("w1", dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc))
 
 def article(n, outlet, day, **overrides):
     row = {"article_id": f"id{n}", "url": None, "source": f"s{n}", "locator": "", "source_type": "txt",
+           "text_source": "file",
            "outlet_name": outlet, "title": "t", "author": None,
            "published_at": dt.datetime(2025, 1, day, tzinfo=dt.timezone.utc), "date_source": "published",
            "language": "de", "text": "text", "word_count": 1, "content_hash": "h", "nato_mentions": 0,

@@ -72,3 +72,20 @@ def test_empty_and_too_short_pages_are_errors(extract):
     assert sorted((e["source"], e["stage"], e["error_type"]) for e in errors) == [
         ("empty.html", "extract", "no_text"), ("nothing.txt", "extract", "no_text"),
         ("short.txt", "extract", "too_short")]
+
+
+def test_falls_back_from_page_to_feed_content_to_summary(extract):
+    summary = ("feed_summary", "html", "<p>" + "Die Zusammenfassung des Eintrags über die Ukraine. " * 3 + "</p>")
+    content = ("feed_content", "html", "<p>" + "Der volle Inhalt des Eintrags über die NATO. " * 3 + "</p>")
+    empty_page = "<html><body><nav>Menü</nav></body></html>"
+    docs = [
+        Document("f", "feed", "entry 1", empty_page, "html", title="T", text_source="page",
+                 alternatives=(content, summary)),
+        Document("f", "feed", "entry 2", empty_page, "html", title="T", text_source="page",
+                 alternatives=(("feed_content", "html", "<p>kurz</p>"), summary)),
+        Document("f", "feed", "entry 3", empty_page, "html", title="T", text_source="page"),
+    ]
+    articles, errors = extract(*docs)
+    assert sorted((a["locator"], a["text_source"]) for a in articles) == [
+        ("entry 1", "feed_content"), ("entry 2", "feed_summary")]
+    assert [(e["locator"], e["error_type"]) for e in errors] == [("entry 3", "no_text")]
