@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import apache_beam as beam
 
+from pipeline.feed_reader import FeedSpec, ReadFeeds
+from pipeline.fetcher import FetchSettings
 from pipeline.readers import ReadInputFiles
-from pipeline.writers import WritePartitionedParquet
+from pipeline.writers import WritePartitionedParquet, WriteRunLog
 from transforms.dedup import DUPLICATES, ExactDedup
 from transforms.extract import ExtractArticles, ExtractSettings
 from transforms.parse import ParseDocuments
@@ -14,16 +16,20 @@ from transforms.tag import TagMentions
 
 
 class IngestNews(beam.PTransform):
-    """Input files in; the committed Parquet files' records out.
+    """Input files and feeds in; the committed Parquet files' records out.
 
     Every input item leaves as exactly one row: an article, a duplicate or an
     error (the stages' error outputs are flattened into one errors table).
     """
 
     def __init__(self, inputs: list[InputFile], output: str, run: RunContext, lexicon: dict,
-                 settings: ExtractSettings, max_input_bytes: int):
+                 settings: ExtractSettings, max_input_bytes: int, feeds: list[FeedSpec] = (),
+                 fetch: FetchSettings = FetchSettings(), feed_state: dict | None = None):
         super().__init__()
         self._inputs = inputs
+        self._feeds = list(feeds)
+        self._fetch = fetch
+        self._feed_state = feed_state or {}
         self._output = output
         self._run = run
         self._lexicon = lexicon
@@ -32,12 +38,22 @@ class IngestNews(beam.PTransform):
 
     def expand(self, pbegin):
         run = self._run
-        read = pbegin | "Read" >> ReadInputFiles(self._inputs, self._max_input_bytes)
-        parsed = read.files | "Parse" >> ParseDocuments()
-        extracted = parsed.documents | "Extract" >> ExtractArticles(run, self._settings)
+        documents, errors = [], []
+        if self._inputs:
+            read = pbegin | "Read" >> ReadInputFiles(self._inputs, self._max_input_bytes)
+            parsed = read.files | "Parse" >> ParseDocuments()
+            documents.append(parsed.documents)
+            errors += [read.errors, parsed.errors]
+        if self._feeds:
+            fetched = pbegin | "ReadFeeds" >> ReadFeeds(self._feeds, self._fetch, self._feed_state)
+            documents.append(fetched["documents"])
+            errors.append(fetched["errors"])
+            _ = fetched["log"] | "FeedLog" >> WriteRunLog(self._output, run.run_id, "feeds")
+        extracted = (documents | "AllDocuments" >> beam.Flatten()
+                     | "Extract" >> ExtractArticles(run, self._settings))
         deduped = extracted.articles | "Dedup" >> ExactDedup()
         tagged = deduped["articles"] | "Tag" >> TagMentions(self._lexicon)
-        errors = (read.errors, parsed.errors, extracted.errors) | "AllErrors" >> beam.Flatten()
+        errors = (*errors, extracted.errors) | "AllErrors" >> beam.Flatten()
         keyed = (
             tagged | "PartitionArticles" >> KeyByPartition(ARTICLES, run),
             deduped[DUPLICATES] | "PartitionDuplicates" >> KeyByPartition(DUPLICATES, run),

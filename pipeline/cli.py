@@ -27,6 +27,11 @@ text or html, published, outlet, language, author), saved .xml/.rss/.atom/.rdf
 feeds, and .gz of each. A folder's optional _meta.yaml gives its files an
 outlet, URL, publication time or language (see README).
 
+Feeds (--feed URL or 'feeds:' in the config) are fetched politely and
+conditionally (ETag/Last-Modified kept in OUTPUT/_state/), their entries
+followed to their pages; timeouts, retries, size caps, per-host limits and
+robots.txt are set under 'fetch:' in the config (see configs/default.yaml).
+
 Output: OUTPUT/{articles,duplicates}/date=YYYY-MM-DD/outlet=SLUG/part-RUN-N.parquet,
 OUTPUT/errors/date=YYYY-MM-DD/part-RUN-N.parquet and OUTPUT/_runs/RUN.json.
 
@@ -47,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read input files, extract, deduplicate and tag articles, write Parquet.")
     run.add_argument("--input", action="append", metavar="GLOB",
                      help="input file, folder or glob ('**' recurses); repeatable")
+    run.add_argument("--feed", action="append", metavar="URL",
+                     help="RSS/Atom feed to fetch (its entries are followed to their pages); repeatable")
     run.add_argument("--output", metavar="DIR", help="output folder (local, gs:// or s3://)")
     run.add_argument("--config", metavar="FILE", help="YAML config (see configs/default.yaml); flags win")
     run.add_argument("--outlet", metavar="NAME", help="outlet name for every article of this run")
@@ -58,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--fail-on-errors", action="store_true", default=None,
                      help="exit with status 3 when any error row was written")
     run.add_argument("--run-id", metavar="ID", help="run id for file names and the manifest")
+    run.add_argument("--user-agent", metavar="UA", help="User-Agent for feed and page requests")
+    run.add_argument("--allow-private-network", action="store_true", default=None,
+                     help="let feeds and pages resolve to private, loopback or link-local addresses")
+    run.add_argument("--no-fetch-pages", action="store_true", default=None,
+                     help="take entry text from the feed only, without fetching the pages")
     run.add_argument("--log-level", choices=("DEBUG", "INFO", "WARNING", "ERROR"), help="log verbosity")
     return parser
 
@@ -78,7 +90,12 @@ def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
     from pipeline.config import ConfigError, build_config, read_config_file
     from pipeline.run import UsageError, execute, summary  # imports Beam I/O while logging is quiet
 
-    flags = {"input": args.input, "output": args.output, "outlet": args.outlet, "lexicon": args.lexicon,
+    fetch = {key: value for key, value in (("user_agent", args.user_agent),
+                                           ("allow_private_network", args.allow_private_network),
+                                           ("fetch_pages", False if args.no_fetch_pages else None))
+             if value is not None}
+    flags = {"input": args.input, "feeds": args.feed, "fetch": fetch or None,
+             "output": args.output, "outlet": args.outlet, "lexicon": args.lexicon,
              "extraction": args.extraction, "min_text_chars": args.min_text_chars,
              "max_input_bytes": args.max_input_bytes, "fail_on_errors": args.fail_on_errors,
              "run_id": args.run_id, "log_level": args.log_level}

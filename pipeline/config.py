@@ -13,6 +13,7 @@ from typing import Any, Optional
 import yaml
 
 from configs import DEFAULT_LEXICON
+from pipeline.fetcher import FetchSettings
 
 EXTRACTION_MODES = ("default", "fast", "precision", "recall")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -26,6 +27,7 @@ class ConfigError(ValueError):
 @dataclasses.dataclass(frozen=True)
 class Config:
     input: tuple[str, ...] = ()
+    feeds: tuple[dict, ...] = ()
     output: Optional[str] = None
     outlet: Optional[str] = None
     lexicon: str = str(DEFAULT_LEXICON)
@@ -35,12 +37,17 @@ class Config:
     fail_on_errors: bool = False
     run_id: Optional[str] = None
     log_level: str = "INFO"
+    fetch: dict = dataclasses.field(default_factory=dict)
     pipeline_options: dict = dataclasses.field(default_factory=dict)
 
     def as_dict(self) -> dict:
         data = dataclasses.asdict(self)
         data["input"] = list(self.input)
+        data["feeds"] = list(self.feeds)
         return data
+
+    def fetch_settings(self) -> FetchSettings:
+        return FetchSettings(**self.fetch)
 
 
 # key -> (description of the expected value, check returning the normalized value or raising TypeError)
@@ -92,6 +99,61 @@ def _run_id(value):
     return value
 
 
+def _feed_url(url) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise TypeError(f"an http(s) URL with a host, not {url!r}")
+    return url
+
+
+def _feeds(value):
+    if not isinstance(value, list):
+        raise TypeError("a list of feed URLs or of mappings with url, outlet, language")
+    feeds = []
+    for item in value:
+        if isinstance(item, str):
+            item = {"url": item}
+        if not isinstance(item, dict) or set(item) - {"url", "outlet", "language"} or "url" not in item:
+            raise TypeError(f"a list of feed URLs or of mappings with url, outlet, language; got {item!r}")
+        if not all(v is None or isinstance(v, str) for v in item.values()):
+            raise TypeError(f"strings for url, outlet and language; got {item!r}")
+        feeds.append({"url": _feed_url(item["url"]), "outlet": item.get("outlet"), "language": item.get("language")})
+    return tuple(feeds)
+
+
+FETCH_FIELDS = {f.name: f.default for f in dataclasses.fields(FetchSettings)}
+
+
+def _fetch(value):
+    if not isinstance(value, dict):
+        raise TypeError(f"a mapping of fetch setting -> value (known: {', '.join(FETCH_FIELDS)})")
+    checked = {}
+    for key, item in value.items():
+        if key not in FETCH_FIELDS:
+            raise TypeError(f"a mapping of fetch settings; '{key}' is not one (known: {', '.join(FETCH_FIELDS)})")
+        default = FETCH_FIELDS[key]
+        if isinstance(default, bool):
+            ok = isinstance(item, bool)
+        elif isinstance(default, (int, float)):
+            ok = isinstance(item, (int, float)) and not isinstance(item, bool) and item >= 0 \
+                and (isinstance(default, float) or isinstance(item, int))
+        elif isinstance(default, tuple):
+            ok = isinstance(item, (list, tuple)) and all(isinstance(i, str) for i in item)
+            item = tuple(item) if ok else item
+        else:
+            ok = isinstance(item, str) and bool(item)
+        if not ok:
+            expected = ("true or false" if isinstance(default, bool) else
+                        "a whole number >= 0" if isinstance(default, int) else
+                        "a number >= 0" if isinstance(default, float) else
+                        "a list of strings" if isinstance(default, tuple) else "a non-empty string")
+            raise TypeError(f"a mapping of fetch settings; '{key}' must be {expected}")
+        checked[key] = item
+    return checked
+
+
 def _options(value):
     if not isinstance(value, dict):
         raise TypeError("a mapping of Beam pipeline option -> value")
@@ -105,6 +167,7 @@ def _options(value):
 
 CHECKS = {
     "input": _string_list,
+    "feeds": _feeds,
     "output": _optional_string,
     "outlet": _optional_string,
     "lexicon": _string,
@@ -114,6 +177,7 @@ CHECKS = {
     "fail_on_errors": _bool,
     "run_id": _run_id,
     "log_level": _choice(LOG_LEVELS),
+    "fetch": _fetch,
     "pipeline_options": _options,
 }
 assert set(CHECKS) == {f.name for f in dataclasses.fields(Config)}
@@ -154,11 +218,12 @@ def build_config(file_values: dict, flag_values: dict) -> Config:
     """Defaults < config file < flags. Flags left unset (None) do not override."""
     flags = check_values({k: v for k, v in flag_values.items() if v is not None}, "command line")
     merged = {**file_values, **flags}
-    if flags.get("pipeline_options") is not None:
-        merged["pipeline_options"] = {**file_values.get("pipeline_options", {}), **flags["pipeline_options"]}
+    for mapping in ("pipeline_options", "fetch"):  # flags set single keys of these mappings
+        if flags.get(mapping) is not None:
+            merged[mapping] = {**file_values.get(mapping, {}), **flags[mapping]}
     config = Config(**merged)
-    if not config.input:
-        raise ConfigError("no input: give --input GLOB (or 'input:' in the config file)")
+    if not config.input and not config.feeds:
+        raise ConfigError("no input: give --input GLOB or --feed URL (or 'input:' / 'feeds:' in the config file)")
     if not config.output:
         raise ConfigError("no output: give --output DIR (or 'output:' in the config file)")
     return config

@@ -48,6 +48,11 @@ def counts_from(counters: dict, files: list[dict], files_matched: int) -> dict:
         "articles_mentioning": {"nato": counters.get("tag.nato_articles", 0),
                                 "ukraine": counters.get("tag.ukraine_articles", 0)},
         "files_written": len(files),
+        "feeds": {k: counters.get(f"feeds.{k}", 0) for k in ("fetched", "not_modified", "failed", "malformed",
+                                                             "entries")},
+        "pages": {"fetched": counters.get("pages.fetched", 0), "fallbacks": counters.get("pages.fallbacks", 0),
+                  "failed": {name.split(".", 2)[2]: n for name, n in sorted(counters.items())
+                             if name.startswith("pages.failed.")}},
     }
 
 

@@ -21,9 +21,11 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from pipeline import manifest as manifests
 from pipeline.assemble import IngestNews
 from pipeline.config import Config, ConfigError, options_to_argv
+from pipeline.feed_reader import FeedSpec
+from pipeline.feed_state import load_state, save_state, updated_state
 from pipeline.readers import InputError, match_inputs
 from pipeline.runner import make_runner, runner_name
-from pipeline.writers import ensure_dir, read_committed, remove_staging
+from pipeline.writers import ensure_dir, read_committed, read_run_log, remove_staging
 from transforms.extract import ExtractSettings
 from transforms.lexicon import LexiconError, load_lexicon
 from transforms.records import METRICS_NAMESPACE, RunContext
@@ -102,25 +104,33 @@ def execute(config: Config, beam_argv: list[str]) -> RunReport:
     try:
         options = beam_options(config, beam_argv)
         lexicon = load_lexicon(config.lexicon)
-        inputs = match_inputs(config.input)
+        inputs = match_inputs(config.input) if config.input else []
+        fetch = config.fetch_settings()
     except (ConfigError, LexiconError, InputError) as exc:
         raise UsageError(str(exc)) from None
     output = config.output.rstrip("/") or "/"
     check_output_writable(output, run.run_id)
+    feeds = [FeedSpec(**feed) for feed in config.feeds]
+    feed_state = load_state(output) if feeds else {}
     preflight = time.monotonic() - clock
-    _LOG.info("run %s: %d input files -> %s (%s)", run.run_id, len(inputs), output, runner_name(options))
+    _LOG.info("run %s: %d input files, %d feeds -> %s (%s)", run.run_id, len(inputs), len(feeds), output,
+              runner_name(options))
 
     settings = ExtractSettings(min_text_chars=config.min_text_chars, extraction=config.extraction,
                                outlet=config.outlet)
     pipeline = beam.Pipeline(runner=make_runner(options), options=options)
-    _ = pipeline | "IngestNews" >> IngestNews(inputs, output, run, lexicon, settings, config.max_input_bytes)
+    _ = pipeline | "IngestNews" >> IngestNews(inputs, output, run, lexicon, settings, config.max_input_bytes,
+                                              feeds, fetch, feed_state)
 
-    status, error, files, counters, sums = "succeeded", None, [], {}, {}
+    status, error, files, counters, sums, feed_log = "succeeded", None, [], {}, {}, []
     try:
         result = pipeline.run()
         result.wait_until_finish()
         counters, sums = _metrics(result)
         files = read_committed(output, run.run_id)
+        feed_log = read_run_log(output, run.run_id, "feeds")
+        if feeds:  # only after the files are committed: a failed run fetches again next time
+            save_state(output, updated_state(feed_state, feed_log))
     except Exception as exc:  # noqa: BLE001 - reported in the manifest and as exit status 1
         status, error = "failed", f"{type(exc).__name__}: {exc}"
         _LOG.error("run %s failed: %s", run.run_id, error)
@@ -136,7 +146,7 @@ def execute(config: Config, beam_argv: list[str]) -> RunReport:
         "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(),
         "ingested_at": run.ingested_at.isoformat(),
         "output": output,
-        "inputs": {"specs": list(config.input), "files": len(inputs)},
+        "inputs": {"specs": list(config.input), "files": len(inputs), "feeds": len(feeds)},
         "runner": runner_name(options),
         "config": config.as_dict(),
         "beam_args": list(beam_argv),
@@ -147,6 +157,7 @@ def execute(config: Config, beam_argv: list[str]) -> RunReport:
                             "extract_cpu": round(sums.get("extract.micros", 0) / 1e6, 3)},
         "counts": counts,
         "accounting_ok": manifests.accounting_ok(counts) if status == "succeeded" else None,
+        "feeds": feed_log,
         "files": files,
     }
     path = manifests.write_manifest(output, run.run_id, manifest)
@@ -165,6 +176,9 @@ def summary(report: RunReport) -> str:
         f"newsbeam run {report.run_id} {report.status} in {report.seconds:.1f} s "
         f"({c['input_items']} items, {rate:.1f} items/s)",
         f"  files read    {c['files_read']:>6} of {c['files_matched']} matched ({c['bytes_read']:,} bytes)",
+        f"  feeds         {c['feeds']['fetched']:>6} fetched, {c['feeds']['not_modified']} not modified, "
+        f"{c['feeds']['failed']} failed; pages {c['pages']['fetched']} fetched, "
+        f"{c['pages']['fallbacks']} fell back to feed text",
         f"  input items   {c['input_items']:>6}",
         f"  articles      {c['articles']:>6}   mentioning NATO {c['articles_mentioning']['nato']}, "
         f"Ukraine {c['articles_mentioning']['ukraine']}",

@@ -110,6 +110,39 @@ class WritePartitionedParquet(beam.PTransform):
                 | "CommitFiles" >> beam.ParDo(_CommitFn(self._output, self._run.run_id)))
 
 
+class _WriteLogFn(beam.DoFn):
+    def __init__(self, path: str):
+        self._path = path
+
+    def process(self, records: list):
+        ordered = sorted(records, key=lambda r: json.dumps(r, sort_keys=True, default=str))
+        with FileSystems.create(self._path) as handle:
+            handle.write(json.dumps(ordered, indent=1, default=str).encode("utf-8"))
+        yield self._path
+
+
+class WriteRunLog(beam.PTransform):
+    """Small per-run records (one per feed, say) in; one JSON list in this run's staging
+    folder out, for the driver to read back after the run."""
+
+    def __init__(self, output: str, run_id: str, name: str):
+        super().__init__()
+        self._path = FileSystems.join(staging_dir(output, run_id), f"{name}.json")
+
+    def expand(self, records):
+        return (records
+                | "GatherRecords" >> beam.combiners.ToList()
+                | "WriteLog" >> beam.ParDo(_WriteLogFn(self._path)))
+
+
+def read_run_log(output: str, run_id: str, name: str) -> list[dict]:
+    path = FileSystems.join(staging_dir(output, run_id), f"{name}.json")
+    if not FileSystems.exists(path):
+        return []
+    with FileSystems.open(path) as handle:
+        return json.loads(handle.read())
+
+
 def read_committed(output: str, run_id: str) -> list[dict]:
     """The commit step's list of files, read back on the driver after the run."""
     with FileSystems.open(FileSystems.join(staging_dir(output, run_id), COMMITTED)) as handle:

@@ -5,15 +5,17 @@ import pytest
 import yaml
 
 from configs import DEFAULT_CONFIG
+from pipeline.fetcher import FetchSettings
 from pipeline.config import Config, ConfigError, build_config, options_to_argv, read_config_file
 
 
 def test_documented_default_config_matches_the_code_defaults():
     values = read_config_file(str(DEFAULT_CONFIG))
     defaults = Config()
+    assert FetchSettings(**values.pop("fetch")) == FetchSettings()
     for key, value in values.items():
         assert getattr(defaults, key) == value, key
-    assert set(values) | {"lexicon"} == {f.name for f in dataclasses.fields(Config)}
+    assert set(values) | {"lexicon", "fetch"} == {f.name for f in dataclasses.fields(Config)}
 
 
 def test_flags_win_over_the_file(tmp_path):
@@ -35,6 +37,11 @@ def test_flags_win_over_the_file(tmp_path):
     ({"input": [1, 2]}, "key 'input' must be a list of non-empty strings"),
     ({"run_id": "../x"}, "key 'run_id' must be letters, digits"),
     ({"pipeline_options": ["runner"]}, "key 'pipeline_options' must be a mapping"),
+    ({"feeds": ["ftp://example.org/feed"]}, "key 'feeds' must be an http(s) URL with a host"),
+    ({"feeds": [{"url": "https://a.example/f", "name": "x"}]}, "key 'feeds' must be a list of feed URLs"),
+    ({"fetch": {"retries": -1}}, "'retries' must be a whole number >= 0"),
+    ({"fetch": {"retrys": 2}}, "'retrys' is not one"),
+    ({"fetch": {"respect_robots": "no"}}, "'respect_robots' must be true or false"),
 ])
 def test_bad_values_name_the_key_and_the_file(tmp_path, content, message):
     path = tmp_path / "bad.yaml"
