@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 from pathlib import Path
 
 import apache_beam as beam
@@ -42,6 +43,34 @@ def only_manifest(output: Path) -> dict:
     found = manifests(output)
     assert len(found) == 1, found
     return found[0]
+
+
+PART = re.compile(r"^(articles|duplicates)/date=\d{4}-\d{2}-\d{2}/outlet=[a-z0-9._-]{1,64}/part-[\w.-]+-\d+\.parquet$"
+                  r"|^errors/date=\d{4}-\d{2}-\d{2}/part-[\w.-]+-\d+\.parquet$")
+
+
+def parquet_files(output: Path) -> set[str]:
+    return {p.relative_to(output).as_posix() for p in output.rglob("*.parquet")}
+
+
+def check_accounting(output: Path, manifest: dict | None = None) -> dict:
+    """What every run must satisfy: counts add up, and the files reported are on disk.
+    Without ``manifest`` the output must hold exactly one run."""
+    only_run = manifest is None
+    manifest = manifest or only_manifest(output)
+    counts = manifest["counts"]
+    assert manifest["status"] == "succeeded" and manifest["accounting_ok"] is True
+    assert counts["input_items"] == counts["articles"] + counts["duplicates"] + counts["errors"] + counts["skipped"]
+    for table in ("articles", "duplicates", "errors"):
+        assert len(rows(output, table, f"run_id = '{manifest['run_id']}'")) == counts[table], table
+    reported = {Path(f["path"]).relative_to(output).as_posix() for f in manifest["files"]}
+    on_disk = parquet_files(output)
+    assert reported == on_disk if only_run else reported <= on_disk
+    assert all(PART.match(path) for path in reported), reported
+    for record in manifest["files"]:
+        assert Path(record["path"]).is_file()
+    assert not (output / "_staging").exists()
+    return manifest
 
 
 def rows(output: Path, table: str, where: str = "true") -> list[dict]:

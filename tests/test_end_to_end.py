@@ -12,32 +12,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from pipeline.schema import ARTICLES, DUPLICATES, ERRORS
-from tests.conftest import SAMPLES, SEEDS, only_manifest, requires_seeds, rows, run_newsbeam
-
-PART = re.compile(r"^(articles|duplicates)/date=\d{4}-\d{2}-\d{2}/outlet=[a-z0-9._-]{1,64}/part-[\w.-]+-\d+\.parquet$"
-                  r"|^errors/date=\d{4}-\d{2}-\d{2}/part-[\w.-]+-\d+\.parquet$")
-
-
-def parquet_files(output: Path) -> set[str]:
-    return {p.relative_to(output).as_posix() for p in output.rglob("*.parquet")}
-
-
-def check_accounting(output: Path) -> dict:
-    """What every run must satisfy: counts add up, and the files reported are the files on disk."""
-    manifest = only_manifest(output)
-    counts = manifest["counts"]
-    assert manifest["status"] == "succeeded" and manifest["accounting_ok"] is True
-    assert counts["input_items"] == counts["articles"] + counts["duplicates"] + counts["errors"] + counts["skipped"]
-    for table in ("articles", "duplicates", "errors"):
-        assert len(rows(output, table)) == counts[table], table
-    reported = {Path(f["path"]).relative_to(output).as_posix() for f in manifest["files"]}
-    assert reported == parquet_files(output)
-    assert all(PART.match(path) for path in reported), reported
-    for record in manifest["files"]:
-        assert Path(record["path"]).is_file()
-    assert not (output / "_staging").exists()
-    return manifest
-
+from tests.conftest import SAMPLES, SEEDS, check_accounting, parquet_files, requires_seeds, rows, run_newsbeam
 
 # --- the bundled samples -----------------------------------------------------------------------
 

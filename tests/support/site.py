@@ -53,6 +53,7 @@ class Site:
 
         self.server = ThreadingHTTPServer((host, 0), Handler)
         self.server.daemon_threads = True
+        self.server.handle_error = lambda request, address: None  # clients that hang up are expected
         self.host = host
         self.port = self.server.server_address[1]
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
