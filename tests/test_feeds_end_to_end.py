@@ -1,0 +1,62 @@
+"""Live feeds at the scale of a real schedule, and every feedparser test feed over HTTP."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import SHARED, rows
+from tests.pipeline.test_feed_reader import run_feeds
+from tests.support.site import Site, article_page, rss
+
+CORPUS = SHARED / "feeds" / "feedparser_tests"
+
+
+def test_twenty_feeds_of_twenty_articles_then_nothing_new(tmp_path):
+    output = tmp_path / "out"
+    with Site() as site:
+        feeds = []
+        for f in range(20):
+            entries = []
+            for a in range(20):
+                path = f"/outlet-{f}/story-{a}.html"
+                paragraphs = [f"Story {a} of outlet {f}: ministers discussed NATO support for Ukraine on day {a}.",
+                              f"The second paragraph of story {a} from outlet {f} has the details of the talks.",
+                              f"Officials from outlet {f} said more meetings on the topic would follow soon."]
+                site.add(path, article_page(f"Outlet {f} story {a}", paragraphs))
+                entries.append({"title": f"Outlet {f} story {a}", "link": site.url(path),
+                                "pubDate": f"Tue, {a + 1:02d} Sep 2025 {f:02d}:00:00 GMT",
+                                "description": f"Short teaser {f}-{a}."})
+            feeds.append({"url": site.add(f"/outlet-{f}/feed.xml", rss(entries), etag=f'"feed-{f}-v1"'),
+                          "outlet": f"Outlet {f}"})
+        first = run_feeds(tmp_path, output, feeds, "first", concurrency=16, per_host_concurrency=8)
+        second = run_feeds(tmp_path, output, feeds, "second", concurrency=16, per_host_concurrency=8)
+    assert first["counts"]["articles"] == 400 and first["counts"]["pages"]["fetched"] == 400
+    assert second["counts"]["feeds"]["not_modified"] == 20 and second["counts"]["input_items"] == 0
+    assert second["files"] == []
+    articles = rows(tmp_path / "out", "articles")
+    assert len(articles) == 400
+    assert {a["text_source"] for a in articles} == {"page"} and {a["date_source"] for a in articles} == {"published"}
+    assert all(a["text"].count("\n") == 2 and "second paragraph" in a["text"] for a in articles)
+    sample = next(a for a in articles if a["title"] == "Outlet 7 story 4")
+    assert (str(sample["date"]), sample["outlet"], sample["published_at"].hour) == ("2025-09-05", "outlet-7", 7)
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/feeds/feedparser_tests is not present")
+def test_every_feedparser_test_feed_ends_as_rows(tmp_path):
+    cases = [json.loads(line) for line in (CORPUS / "manifest.jsonl").read_text().splitlines() if line.strip()]
+    with Site() as site:
+        feeds = []
+        for case in cases:
+            headers = {"Content-Type": "text/xml", **case["http_headers"]} if case["served_over_http"] else {}
+            feeds.append(site.add("/" + case["path"], (CORPUS / case["path"]).read_bytes(), headers=headers))
+        manifest = run_feeds(tmp_path, tmp_path / "out", feeds, "corpus", fetch_pages=False, concurrency=16,
+                             per_host_concurrency=16, retries=0)
+    log = manifest["feeds"]
+    assert len(log) == len(cases) == len(set(f["url"] for f in log))
+    assert {f["status"] for f in log} <= {"fetched", "failed"}
+    failed = [f for f in log if f["status"] == "failed"]
+    assert manifest["counts"]["input_items"] == sum(f.get("entries", 0) for f in log) + len(failed)
+    assert manifest["counts"]["articles"] > 0
+    # every failed feed is an error row naming it
+    assert {e["source"] for e in rows(tmp_path / "out", "errors", "locator = ''")} >= {f["url"] for f in failed}
