@@ -1,13 +1,14 @@
 # newsbeam: two commands, both idempotent.
 #   make demo   set up .venv, run the pipeline on samples/ with the DirectRunner, show the output
 #   make test   set up .venv and run the test suite
+#   make bench  measure throughput (bench/), results in README
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_OUT ?= demo-output
 
-.PHONY: demo test venv lock clean
+.PHONY: demo test bench venv lock clean
 
 venv: $(STAMP)
 
@@ -24,6 +25,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/fetch_throughput.py
 
 lock: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v -i -E '^(pytest|iniconfig|pluggy|pygments)==' > requirements.lock.new

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 from concurrent.futures import ThreadPoolExecutor
 from typing import Optional
 from urllib.parse import urlsplit
@@ -60,7 +61,10 @@ class _FetchByHostFn(beam.DoFn):
         self._fetcher.close()
 
     def process(self, batch):
-        items = [item for _, group in batch for item in sorted(group, key=self._order)]
+        # Round-robin over hosts, so that the pool's threads spread across hosts instead of
+        # queueing behind one host's per-host limit.
+        groups = [sorted(group, key=self._order) for _, group in sorted(batch, key=lambda kv: kv[0])]
+        items = [item for turn in itertools.zip_longest(*groups) for item in turn if item is not None]
         for outputs, counts in self._pool.map(self._handle, items):
             for name, value in counts.items():
                 Metrics.counter(METRICS_NAMESPACE, name).inc(value)
@@ -139,7 +143,9 @@ class _FetchPagesFn(_FetchByHostFn):
 def _by_host(label: str):
     return (f"KeyByHost{label}" >> beam.Map(lambda item: (_host(item.url), item)),
             f"GroupByHost{label}" >> beam.GroupByKey(),
-            f"BatchHosts{label}" >> beam.BatchElements(min_batch_size=1, max_batch_size=HOST_BATCH))
+            # Fixed-size batches (the rest flushed at the end of a bundle): the adaptive default
+            # starts at one host per batch, which would fetch hosts one after another.
+            f"BatchHosts{label}" >> beam.BatchElements(min_batch_size=HOST_BATCH, max_batch_size=HOST_BATCH))
 
 
 class ReadFeeds(beam.PTransform):
