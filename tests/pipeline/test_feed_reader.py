@@ -32,7 +32,7 @@ def add_articles(site: Site, prefix: str, n: int) -> list[dict]:
         day = f"{i + 1:02d}"
         path = f"/{prefix}/article-{i}.html"
         site.add(path, article_page(f"{prefix} story {i}", [p.format(day=day) + f" ({prefix}-{i})" for p in BODY]))
-        entries.append({"title": f"{prefix} story {i}", "link": site.url(path),
+        entries.append({"title": f"{prefix} story {i}", "link": site.url(path) + "?utm_source=rss&amp;utm_medium=feed",
                         "pubDate": f"Mon, {day} Sep 2025 08:00:00 GMT", "description": f"Teaser {prefix} {i}"})
     return entries
 
@@ -59,6 +59,7 @@ def test_second_run_gets_304s_and_writes_nothing(tmp_path):
     assert {a["outlet_name"] for a in articles if "/l/" in a["url"]} == {"Loopback Daily"}
     assert {a["outlet_name"] for a in articles if "/e/" in a["url"]} == {"127.0.0.1"}
     assert all("(e-" in a["text"] or "(l-" in a["text"] for a in articles)
+    assert all("utm_" not in a["url"] and a["url"].endswith(".html") for a in articles)  # canonical URLs
     state = json.loads((output / "_state" / "feeds.json").read_text())
     assert state[feeds[0]]["etag"] == '"v1"' and "last_modified" in state[site.url("/lm.xml")]
 

@@ -141,3 +141,44 @@ def test_retry_after_parsing():
 
 def test_guard_allows_public_addresses_by_literal():
     AddressGuard(False).check("http://93.184.215.14/")  # a public address literal: no DNS, no connection
+
+
+def test_refused_connection(site):
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(FetchError) as excinfo:
+        fetcher(retries=0).get(f"http://127.0.0.1:{port}/feed.xml")
+    assert excinfo.value.kind == "refused"
+
+
+def _self_signed(tmp_path):
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    return str(tmp_path / "cert.pem"), str(tmp_path / "key.pem")
+
+
+def test_untrusted_certificate_is_a_tls_error(tmp_path):
+    tls = Site()
+    tls.serve_tls(*_self_signed(tmp_path))
+    with tls:
+        tls.add("/feed.xml", "never delivered")
+        with pytest.raises(FetchError) as excinfo:
+            fetcher(retries=0).get(f"https://{tls.netloc}/feed.xml")
+    assert excinfo.value.kind == "tls"

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Optional
+from urllib.parse import urlsplit
 
 
 @dataclass
@@ -77,11 +78,19 @@ class Site:
         self.routes[path] = Route(body=body.encode("utf-8") if isinstance(body, str) else body, **kwargs)
         return self.url(path)
 
+    def serve_tls(self, certfile: str, keyfile: str) -> None:
+        """Answer over TLS with this certificate (call before entering the context)."""
+        import ssl
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(certfile, keyfile)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+
     def hits_of(self, path: str) -> list[Hit]:
         return [h for h in self.hits if h.path == path]
 
     def _serve(self, request: BaseHTTPRequestHandler) -> None:
-        path = request.path
+        path = urlsplit(request.path).path  # routes ignore the query string
         with self._lock:
             self.hits.append(Hit(path, {k.lower(): v for k, v in request.headers.items()}, time.monotonic()))
             self.in_flight += 1
