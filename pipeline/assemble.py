@@ -7,7 +7,8 @@ from pipeline.feed_reader import FeedSpec, ReadFeeds
 from pipeline.fetcher import FetchSettings
 from pipeline.readers import ReadInputFiles
 from pipeline.writers import WritePartitionedParquet, WriteRunLog
-from transforms.dedup import DUPLICATES, ExactDedup
+from pipeline.history import ReadHistory
+from transforms.dedup import DUPLICATES, Deduplicate
 from transforms.extract import ExtractArticles, ExtractSettings
 from transforms.parse import ParseDocuments
 from transforms.partition import ARTICLES, ERRORS, KeyByPartition
@@ -18,14 +19,17 @@ from transforms.tag import TagMentions
 class IngestNews(beam.PTransform):
     """Input files and feeds in; the committed Parquet files' records out.
 
-    Every input item leaves as exactly one row: an article, a duplicate or an
-    error (the stages' error outputs are flattened into one errors table).
+    Every input item leaves as exactly one row (an article, a duplicate or an
+    error: the stages' error outputs are flattened into one errors table) or is
+    counted as skipped, because an earlier run in this output already wrote it.
     """
 
     def __init__(self, inputs: list[InputFile], output: str, run: RunContext, lexicon: dict,
                  settings: ExtractSettings, max_input_bytes: int, feeds: list[FeedSpec] = (),
-                 fetch: FetchSettings = FetchSettings(), feed_state: dict | None = None):
+                 fetch: FetchSettings = FetchSettings(), feed_state: dict | None = None,
+                 dedup_window_days: int = 30):
         super().__init__()
+        self._window_days = dedup_window_days
         self._inputs = inputs
         self._feeds = list(feeds)
         self._fetch = fetch
@@ -51,7 +55,8 @@ class IngestNews(beam.PTransform):
             _ = fetched["log"] | "FeedLog" >> WriteRunLog(self._output, run.run_id, "feeds")
         extracted = (documents | "AllDocuments" >> beam.Flatten()
                      | "Extract" >> ExtractArticles(run, self._settings))
-        deduped = extracted.articles | "Dedup" >> ExactDedup()
+        history = extracted.articles | "ReadHistory" >> ReadHistory(self._output, run, self._window_days)
+        deduped = {"articles": extracted.articles, "history": history} | "Dedup" >> Deduplicate()
         tagged = deduped["articles"] | "Tag" >> TagMentions(self._lexicon)
         errors = (*errors, extracted.errors) | "AllErrors" >> beam.Flatten()
         keyed = (

@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--fail-on-errors", action="store_true", default=None,
                      help="exit with status 3 when any error row was written")
     run.add_argument("--run-id", metavar="ID", help="run id for file names and the manifest")
+    run.add_argument("--dedup-window-days", type=int, metavar="N",
+                     help="days of earlier output that cross-run dedup reads (default 30)")
     run.add_argument("--user-agent", metavar="UA", help="User-Agent for feed and page requests")
     run.add_argument("--allow-private-network", action="store_true", default=None,
                      help="let feeds and pages resolve to private, loopback or link-local addresses")
@@ -98,7 +100,7 @@ def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
              "output": args.output, "outlet": args.outlet, "lexicon": args.lexicon,
              "extraction": args.extraction, "min_text_chars": args.min_text_chars,
              "max_input_bytes": args.max_input_bytes, "fail_on_errors": args.fail_on_errors,
-             "run_id": args.run_id, "log_level": args.log_level}
+             "run_id": args.run_id, "log_level": args.log_level, "dedup_window_days": args.dedup_window_days}
     try:
         file_values = read_config_file(args.config) if args.config else {}
         config = build_config(file_values, flags)

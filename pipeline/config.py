@@ -35,6 +35,7 @@ class Config:
     min_text_chars: int = 50
     max_input_bytes: int = 50 * 1024 * 1024
     fail_on_errors: bool = False
+    dedup_window_days: int = 30
     run_id: Optional[str] = None
     log_level: str = "INFO"
     fetch: dict = dataclasses.field(default_factory=dict)
@@ -175,6 +176,7 @@ CHECKS = {
     "min_text_chars": _int(0),
     "max_input_bytes": _int(1),
     "fail_on_errors": _bool,
+    "dedup_window_days": _int(0),
     "run_id": _run_id,
     "log_level": _choice(LOG_LEVELS),
     "fetch": _fetch,

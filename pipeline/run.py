@@ -120,7 +120,7 @@ def execute(config: Config, beam_argv: list[str]) -> RunReport:
                                outlet=config.outlet)
     pipeline = beam.Pipeline(runner=make_runner(options), options=options)
     _ = pipeline | "IngestNews" >> IngestNews(inputs, output, run, lexicon, settings, config.max_input_bytes,
-                                              feeds, fetch, feed_state)
+                                              feeds, fetch, feed_state, config.dedup_window_days)
 
     status, error, files, counters, sums, feed_log = "succeeded", None, [], {}, {}, []
     try:

@@ -29,6 +29,10 @@ ARTICLES = pa.schema([
     pa.field("tags", pa.list_(pa.string()), nullable=False),
     pa.field("ingested_at", TIMESTAMP, nullable=False),
     pa.field("run_id", pa.string(), nullable=False),
+    pa.field("cluster_id", pa.string(), nullable=False),
+    pa.field("duplicate_count", pa.int32(), nullable=False),
+    pa.field("duplicate_outlets", pa.list_(pa.string()), nullable=False),
+    pa.field("minhash", pa.binary(), nullable=False),
 ])
 
 DUPLICATES = pa.schema([
@@ -43,6 +47,7 @@ DUPLICATES = pa.schema([
     pa.field("duplicate_of", pa.string(), nullable=False),
     pa.field("reason", pa.string(), nullable=False),
     pa.field("similarity", pa.float64(), nullable=False),
+    pa.field("content_hash", pa.string()),
     pa.field("ingested_at", TIMESTAMP, nullable=False),
     pa.field("run_id", pa.string(), nullable=False),
 ])

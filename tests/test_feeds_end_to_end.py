@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 
@@ -10,6 +11,11 @@ from tests.pipeline.test_feed_reader import run_feeds
 from tests.support.site import Site, article_page, rss
 
 CORPUS = SHARED / "feeds" / "feedparser_tests"
+VOCABULARY = ("alliance border budget capital ceasefire coalition command convoy corridor council defence delegation "
+              "drone energy envoy exercise frontier garrison grid harbour industry intelligence logistics minister "
+              "mission munitions negotiation observer parliament partner patrol pipeline radar railway reform "
+              "refugee region reserve sanction satellite security shelter summit supply tank training treaty "
+              "veteran volunteer warship winter airfield bridge cabinet cyber diplomat embassy factory").split()
 
 
 def test_twenty_feeds_of_twenty_articles_then_nothing_new(tmp_path):
@@ -20,9 +26,10 @@ def test_twenty_feeds_of_twenty_articles_then_nothing_new(tmp_path):
             entries = []
             for a in range(20):
                 path = f"/outlet-{f}/story-{a}.html"
-                paragraphs = [f"Story {a} of outlet {f}: ministers discussed NATO support for Ukraine on day {a}.",
-                              f"The second paragraph of story {a} from outlet {f} has the details of the talks.",
-                              f"Officials from outlet {f} said more meetings on the topic would follow soon."]
+                words = random.Random(f * 100 + a).sample(VOCABULARY, 36)  # every story its own text
+                paragraphs = [f"Story {a} of outlet {f}: NATO and Ukraine, " + " ".join(words[:12]) + ".",
+                              "The second paragraph: " + " ".join(words[12:24]) + ".",
+                              "Officials said: " + " ".join(words[24:]) + "."]
                 site.add(path, article_page(f"Outlet {f} story {a}", paragraphs))
                 entries.append({"title": f"Outlet {f} story {a}", "link": site.url(path),
                                 "pubDate": f"Tue, {a + 1:02d} Sep 2025 {f:02d}:00:00 GMT",

@@ -19,7 +19,8 @@ def article(n, outlet, day, **overrides):
            "outlet_name": outlet, "title": "t", "author": None,
            "published_at": dt.datetime(2025, 1, day, tzinfo=dt.timezone.utc), "date_source": "published",
            "language": "de", "text": "text", "word_count": 1, "content_hash": "h", "nato_mentions": 0,
-           "ukraine_mentions": 1, "tags": ["ukraine"]}
+           "ukraine_mentions": 1, "tags": ["ukraine"], "cluster_id": f"id{n}", "duplicate_count": 0,
+           "duplicate_outlets": [], "minhash": b"\0" * 512}
     row.update(overrides)
     return row
 

@@ -1,4 +1,4 @@
-"""Dedup stage (exact, within one run): each article once, every copy traced.
+"""Exact dedup within one run: each article once, every copy traced.
 
 Two articles are the same when their canonical URLs are equal (``same_url``)
 or their normalized texts are (``same_content``). Of each group the earliest
@@ -6,9 +6,6 @@ published is kept, ties going to the smallest ``article_id`` and then the
 smallest source; the others become duplicate rows whose ``duplicate_of``
 names the kept article. The rule depends on nothing but the rows, so the
 result is the same whatever the runner, worker count or input order.
-
-A later near-duplicate stage replaces this one: it takes and returns the same
-PCollections (articles in; ``articles`` and ``duplicates`` out).
 """
 from __future__ import annotations
 
@@ -23,7 +20,7 @@ DUPLICATES = "duplicates"
 _LATEST = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
 
 DUPLICATE_FIELDS = ("article_id", "source", "locator", "url", "outlet_name", "title", "published_at",
-                    "date_source", "ingested_at", "run_id")
+                    "date_source", "content_hash", "ingested_at", "run_id")
 
 
 def keep_order(article: dict) -> tuple:

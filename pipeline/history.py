@@ -1,0 +1,72 @@
+"""What earlier runs wrote, read back from the output itself for cross-run dedup.
+
+Read are the ``articles`` and ``duplicates`` partitions of the dedup window
+(the last ``window_days`` days before the run) and of every date the current
+run's articles fall on, so re-ingesting an old article finds its earlier copy
+whatever its age. The partitions to read are only known once articles are
+extracted, so they are matched inside the pipeline (``fileio.MatchAll``).
+Deriving the seen set from the committed files means it can never disagree
+with them: a killed run's unrenamed files are simply not there.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import apache_beam as beam
+import pyarrow.parquet as pq
+from apache_beam.io import fileio
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
+
+from transforms.partition import partition_date
+from transforms.records import METRICS_NAMESPACE, RunContext
+
+COLUMNS = ("article_id", "url", "content_hash", "published_at", "outlet_name", "source", "locator", "minhash")
+
+
+def window_dates(run: RunContext, days: int) -> list[str]:
+    today = run.ingested_at.date()
+    return [(today - dt.timedelta(days=n)).isoformat() for n in range(days)]
+
+
+class _ReadRowsFn(beam.DoFn):
+    def __init__(self):
+        self._rows = Metrics.counter(METRICS_NAMESPACE, "history.rows")
+        self._files = Metrics.counter(METRICS_NAMESPACE, "history.files")
+
+    def process(self, readable):
+        table = "duplicates" if "/duplicates/" in readable.metadata.path.replace("\\", "/") else "articles"
+        with readable.open(compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+            parquet = pq.ParquetFile(handle)
+            columns = [c for c in COLUMNS if c in parquet.schema_arrow.names]
+            data = parquet.read(columns=columns).to_pylist()
+        self._files.inc()
+        self._rows.inc(len(data))
+        for row in data:
+            row["table"] = table
+            yield row
+
+
+class ReadHistory(beam.PTransform):
+    """Current articles in (for their dates); earlier runs' rows out."""
+
+    def __init__(self, output: str, run: RunContext, window_days: int):
+        super().__init__()
+        self._output = output
+        self._run = run
+        self._window = window_dates(run, window_days)
+
+    def expand(self, articles):
+        run, output = self._run, self._output
+        dates = ((articles | "ArticleDates" >> beam.Map(lambda a: partition_date(a, run)),
+                  articles.pipeline | "WindowDates" >> beam.Create(self._window))
+                 | "AllDates" >> beam.Flatten()
+                 | "EachDateOnce" >> beam.Distinct())
+        return (dates
+                | "PartitionGlobs" >> beam.FlatMap(lambda d: [
+                    FileSystems.join(output, table, f"date={d}", "*", "*.parquet")
+                    for table in ("articles", "duplicates")])
+                | "MatchWritten" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)
+                | "OpenWritten" >> fileio.ReadMatches()
+                | "ReadRows" >> beam.ParDo(_ReadRowsFn()))

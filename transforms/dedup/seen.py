@@ -1,0 +1,53 @@
+"""Skip what an earlier run already wrote: same canonical URL or same content.
+
+The seen set is the output itself (articles and duplicates rows of the dedup
+window), joined with CoGroupByKey, so it grows with the history on a
+distributed runner instead of living in one worker's memory.
+"""
+from __future__ import annotations
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from transforms.records import METRICS_NAMESPACE
+
+SKIPPED_COUNTER = "dedup.skipped_seen"
+
+
+def _unseen(keyed, counter):
+    _, grouped = keyed
+    if list(grouped["seen"]):
+        for _ in grouped["current"]:
+            counter.inc()
+        return
+    yield from grouped["current"]
+
+
+class _KeepUnseenFn(beam.DoFn):
+    def __init__(self):
+        self._skipped = Metrics.counter(METRICS_NAMESPACE, SKIPPED_COUNTER)
+
+    def process(self, keyed):
+        yield from _unseen(keyed, self._skipped)
+
+
+def _own_key(article: dict) -> str:
+    return "\x1f".join(("none", article["article_id"], article["source"], article.get("locator", "")))
+
+
+class SkipSeen(beam.PTransform):
+    """``{"articles", "history"}`` in; the articles whose URL and content no history row has."""
+
+    def expand(self, inputs):
+        articles, history = inputs["articles"], inputs["history"]
+        unseen = articles
+        for field in ("url", "content_hash"):
+            label = field.title().replace("_", "")
+            seen_keys = (history
+                         | f"HistoryBy{label}" >> beam.FlatMap(lambda h, f=field: [(h[f], None)] if h.get(f) else []))
+            current = unseen | f"CurrentBy{label}" >> beam.Map(
+                lambda a, f=field: (a[f] if a.get(f) else _own_key(a), a))
+            unseen = ({"current": current, "seen": seen_keys}
+                      | f"JoinSeen{label}" >> beam.CoGroupByKey()
+                      | f"KeepUnseen{label}" >> beam.ParDo(_KeepUnseenFn()))
+        return unseen
