@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="exit with status 3 when any error row was written")
     run.add_argument("--run-id", metavar="ID", help="run id for file names and the manifest")
     run.add_argument("--dedup-window-days", type=int, metavar="N",
-                     help="days of earlier output that cross-run dedup reads (default 30)")
+                     help="cross-run dedup reads earlier output dated within N days of each article (default 30)")
     run.add_argument("--user-agent", metavar="UA", help="User-Agent for feed and page requests")
     run.add_argument("--allow-private-network", action="store_true", default=None,
                      help="let feeds and pages resolve to private, loopback or link-local addresses")

@@ -1,10 +1,11 @@
 """What earlier runs wrote, read back from the output itself for cross-run dedup.
 
-Read are the ``articles`` and ``duplicates`` partitions of the dedup window
-(the last ``window_days`` days before the run) and of every date the current
-run's articles fall on, so re-ingesting an old article finds its earlier copy
-whatever its age. The partitions to read are only known once articles are
-extracted, so they are matched inside the pipeline (``fileio.MatchAll``).
+Read are the ``articles`` and ``duplicates`` partitions within ``window_days``
+days before or after each date the current run's articles fall on: copies of
+a story are published close together, and re-ingesting an old article finds
+its earlier copy whatever its age. Those dates are only known once articles
+are extracted, so the partitions are matched inside the pipeline
+(``fileio.MatchAll``).
 Deriving the seen set from the committed files means it can never disagree
 with them: a killed run's unrenamed files are simply not there.
 """
@@ -25,9 +26,10 @@ from transforms.records import METRICS_NAMESPACE, RunContext
 COLUMNS = ("article_id", "url", "content_hash", "published_at", "outlet_name", "source", "locator", "minhash")
 
 
-def window_dates(run: RunContext, days: int) -> list[str]:
-    today = run.ingested_at.date()
-    return [(today - dt.timedelta(days=n)).isoformat() for n in range(days)]
+def window_dates(date: str, days: int) -> list[str]:
+    """``date`` and the ``days`` days before and after it."""
+    day = dt.date.fromisoformat(date)
+    return [(day + dt.timedelta(days=n)).isoformat() for n in range(-days, days + 1)]
 
 
 class _ReadRowsFn(beam.DoFn):
@@ -55,13 +57,14 @@ class ReadHistory(beam.PTransform):
         super().__init__()
         self._output = output
         self._run = run
-        self._window = window_dates(run, window_days)
+        self._window_days = window_days
 
     def expand(self, articles):
-        run, output = self._run, self._output
-        dates = ((articles | "ArticleDates" >> beam.Map(lambda a: partition_date(a, run)),
-                  articles.pipeline | "WindowDates" >> beam.Create(self._window))
-                 | "AllDates" >> beam.Flatten()
+        run, output, days = self._run, self._output, self._window_days
+        dates = (articles
+                 | "ArticleDates" >> beam.Map(lambda a: partition_date(a, run))
+                 | "EachArticleDate" >> beam.Distinct()
+                 | "WindowAround" >> beam.FlatMap(lambda d: window_dates(d, days))
                  | "EachDateOnce" >> beam.Distinct())
         return (dates
                 | "PartitionGlobs" >> beam.FlatMap(lambda d: [

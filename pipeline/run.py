@@ -25,7 +25,8 @@ from pipeline.feed_reader import FeedSpec
 from pipeline.feed_state import load_state, save_state, updated_state
 from pipeline.readers import InputError, match_inputs
 from pipeline.runner import make_runner, runner_name
-from pipeline.writers import ensure_dir, read_committed, read_run_log, remove_staging
+from pipeline.writers import (ensure_dir, read_committed, read_run_log, remove_interrupted_staging,
+                              remove_staging)
 from transforms.extract import ExtractSettings
 from transforms.lexicon import LexiconError, load_lexicon
 from transforms.records import METRICS_NAMESPACE, RunContext
@@ -110,6 +111,9 @@ def execute(config: Config, beam_argv: list[str]) -> RunReport:
         raise UsageError(str(exc)) from None
     output = config.output.rstrip("/") or "/"
     check_output_writable(output, run.run_id)
+    leftovers = remove_interrupted_staging(output)
+    if leftovers:
+        _LOG.warning("removed the uncommitted files of interrupted run(s) %s", ", ".join(leftovers))
     feeds = [FeedSpec(**feed) for feed in config.feeds]
     feed_state = load_state(output) if feeds else {}
     preflight = time.monotonic() - clock

@@ -149,6 +149,27 @@ def read_committed(output: str, run_id: str) -> list[dict]:
         return json.loads(handle.read())
 
 
+def remove_interrupted_staging(output: str) -> list[str]:
+    """Delete what interrupted runs left under ``_staging/``; returns their run ids.
+
+    Runs into one output never overlap (schedule them with flock or a
+    ``Forbid`` concurrency policy), so any staging folder found before a run
+    starts belongs to a run that died before its commit finished.
+    """
+    root = FileSystems.join(output, STAGING)
+    prefix = root.rstrip("/") + "/"
+    found = {meta.path[len(prefix):].split("/", 1)[0]
+             for meta in FileSystems.match([FileSystems.join(root, "**")])[0].metadata_list}
+    if os.path.isdir(root):
+        found |= set(os.listdir(root))  # a local folder can be left with no file in it
+    found = sorted(found)
+    for run_id in found:
+        FileSystems.delete([FileSystems.join(root, run_id)])
+    if os.path.isdir(root) and not os.listdir(root):
+        os.rmdir(root)
+    return found
+
+
 def remove_staging(output: str, run_id: str) -> None:
     """Delete this run's staging folder, and the staging root once no run uses it."""
     path = staging_dir(output, run_id)
