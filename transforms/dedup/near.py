@@ -41,6 +41,14 @@ def _ref(row: dict, history: bool) -> tuple:
     return row["article_id"], history, order
 
 
+def _shared_bands(ref_signature, run_keys):
+    """A history row with the bands it shares with this run, if any."""
+    ref, signature = ref_signature
+    shared = [key for key in band_keys(signature) if key in run_keys]
+    if shared:
+        yield (ref, signature), shared
+
+
 class _PairsFn(beam.DoFn):
     def __init__(self, max_bucket: int):
         self._max_bucket = max_bucket
@@ -138,12 +146,21 @@ class NearDuplicates(beam.PTransform):
         articles = inputs["articles"]
         history = inputs["history"] | "WrittenArticles" >> beam.Filter(
             lambda h: h.get("table") == "articles" and h.get("minhash"))
-        refs = ((articles | "CurrentRefs" >> beam.Map(lambda a: (_ref(a, False), a["minhash"])),
-                 history | "HistoryRefs" >> beam.Map(lambda h: (_ref(h, True), h["minhash"])))
-                | "AllRefs" >> beam.Flatten())
-        signatures = refs | "SignatureById" >> beam.Map(lambda rs: (rs[0][0], rs[1]))
-        pairs = (refs
-                 | "BandKeys" >> beam.FlatMap(lambda rs: [(key, rs[0]) for key in band_keys(rs[1])])
+        current = articles | "CurrentRefs" >> beam.Map(lambda a: (_ref(a, False), a["minhash"]))
+        current_bands = current | "CurrentBands" >> beam.FlatMap(lambda rs: [(k, rs[0]) for k in band_keys(rs[1])])
+        # Only history that shares a band with this run's articles can match: filter it against
+        # the run's band keys (a side input the size of the run) before anything is shuffled.
+        run_keys = beam.pvalue.AsSingleton(
+            current_bands | "RunKeys" >> beam.Map(lambda kv: kv[0])
+            | "GatherRunKeys" >> beam.combiners.ToList() | "AsSet" >> beam.Map(frozenset))
+        candidates = (history
+                      | "HistoryRefs" >> beam.Map(lambda h: (_ref(h, True), h["minhash"]))
+                      | "SharesABand" >> beam.FlatMap(_shared_bands, run_keys))
+        history_bands = candidates | "HistoryBands" >> beam.FlatMap(lambda c: [(k, c[0][0]) for k in c[1]])
+        signatures = ((current | "CurrentSignatures" >> beam.Map(lambda rs: (rs[0][0], rs[1])),
+                       candidates | "HistorySignatures" >> beam.Map(lambda c: (c[0][0][0], c[0][1])))
+                      | "AllSignatures" >> beam.Flatten())
+        pairs = ((current_bands, history_bands) | "AllBands" >> beam.Flatten()
                  | "GroupByBand" >> beam.GroupByKey()
                  | "CandidatePairs" >> beam.ParDo(_PairsFn(self._max_bucket))
                  | "GroupPairs" >> beam.GroupByKey()

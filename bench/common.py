@@ -1,0 +1,48 @@
+"""Helpers shared by the benchmarks: running a transform on the local runner, article rows."""
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+sys.path.insert(0, str(ROOT))
+
+from pipeline.runner import make_runner  # noqa: E402
+from transforms.ids import article_id, content_hash  # noqa: E402
+
+
+def article(text: str, url: str, published: dt.datetime, outlet: str = "bench") -> dict:
+    digest = content_hash(text)
+    return {"article_id": article_id(url, digest), "url": url, "content_hash": digest, "text": text,
+            "published_at": published, "source": url, "locator": "", "outlet_name": outlet, "title": url,
+            "date_source": "published"}
+
+
+def _save(items, path):
+    with open(path, "wb") as handle:
+        pickle.dump(list(items), handle)
+
+
+def run_and_collect(build, argv=()) -> tuple[dict, float]:
+    """Run ``build(p) -> {name: PCollection}`` on the local runner; returns ({name: elements}, seconds)."""
+    options = PipelineOptions(list(argv))
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        with beam.Pipeline(runner=make_runner(options), options=options) as p:
+            for name, pcoll in build(p).items():
+                _ = (pcoll | f"Gather_{name}" >> beam.combiners.ToList()
+                     | f"Save_{name}" >> beam.Map(_save, f"{tmp}/{name}.pickle"))
+        seconds = time.perf_counter() - started
+        found = {}
+        for path in Path(tmp).glob("*.pickle"):
+            with open(path, "rb") as handle:
+                found[path.stem] = pickle.load(handle)
+    return found, seconds
