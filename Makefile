@@ -1,7 +1,7 @@
 # newsbeam: two commands, both idempotent.
 #   make demo   set up .venv, run the pipeline on samples/ with the DirectRunner, show the output
 #   make test   set up .venv and run the test suite
-#   make bench  measure throughput (bench/), results in README
+#   make bench  run the benchmarks in bench/ (results in README)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -27,7 +27,9 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python bench/fetch_throughput.py
+	$(BIN)/python -m bench.fetch_throughput
+	$(BIN)/python -m bench.near_dup_quality
+	$(BIN)/python -m bench.dedup_scaling
 
 lock: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v -i -E '^(pytest|iniconfig|pluggy|pygments)==' > requirements.lock.new

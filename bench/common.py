@@ -1,7 +1,6 @@
 """Helpers shared by the benchmarks: running a transform on the local runner, article rows."""
 from __future__ import annotations
 
-import datetime as dt
 import pickle
 import sys
 import tempfile
@@ -16,14 +15,7 @@ SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
 
 from pipeline.runner import make_runner  # noqa: E402
-from transforms.ids import article_id, content_hash  # noqa: E402
-
-
-def article(text: str, url: str, published: dt.datetime, outlet: str = "bench") -> dict:
-    digest = content_hash(text)
-    return {"article_id": article_id(url, digest), "url": url, "content_hash": digest, "text": text,
-            "published_at": published, "source": url, "locator": "", "outlet_name": outlet, "title": url,
-            "date_source": "published"}
+from tests.support.corpus import article  # noqa: E402,F401  (re-exported for the benchmarks)
 
 
 def _save(items, path):

@@ -8,7 +8,7 @@ with the polite defaults (2 requests in flight per host, 0.5 s between request
 starts to a host) and with 4 per host and no delay. The ratio is newsbeam's
 pages/s over the baseline's.
 
-    .venv/bin/python bench/fetch_throughput.py
+    .venv/bin/python -m bench.fetch_throughput
 """
 from __future__ import annotations
 

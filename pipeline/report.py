@@ -36,11 +36,16 @@ def report(output: str) -> str:
                    count(*) FILTER (WHERE list_contains(tags, 'nato') AND list_contains(tags, 'ukraine'))
                        AS tagged_both
             FROM {articles}""")))
+        parts.append("Stories republished (copies in this run)")
+        parts.append(str(con.sql(f"""
+            SELECT outlet, left(title, 45) AS title, duplicate_count AS copies, duplicate_outlets AS copied_by
+            FROM {articles} WHERE duplicate_count > 0 ORDER BY duplicate_count DESC, title""")))
     duplicates = _table(output, "duplicates")
     if duplicates:
         parts.append("Duplicates")
         parts.append(str(con.sql(f"""
-            SELECT outlet, reason, left(title, 40) AS title, duplicate_of
+            SELECT outlet, reason, round(similarity, 2) AS similarity, left(title, 40) AS title,
+                   left(duplicate_of, 12) AS duplicate_of
             FROM {duplicates} ORDER BY outlet, title""")))
     errors = _table(output, "errors")
     if errors:

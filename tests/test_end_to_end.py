@@ -18,8 +18,8 @@ from tests.conftest import SAMPLES, SEEDS, check_accounting, parquet_files, requ
 
 def test_samples_every_item_ends_in_exactly_one_place(samples_output):
     manifest = check_accounting(samples_output)
-    assert manifest["counts"]["input_items"] == 17
-    assert (manifest["counts"]["articles"], manifest["counts"]["duplicates"], manifest["counts"]["errors"]) == (13, 3, 1)
+    assert manifest["counts"]["input_items"] == 18
+    assert (manifest["counts"]["articles"], manifest["counts"]["duplicates"], manifest["counts"]["errors"]) == (13, 4, 1)
 
 
 def test_samples_are_read_by_pyarrow_with_the_contract_schema(samples_output):
@@ -57,8 +57,15 @@ def test_samples_rows_make_sense(samples_output):
 def test_samples_duplicates_point_at_kept_articles(samples_output):
     kept = {r["article_id"] for r in rows(samples_output, "articles")}
     duplicates = rows(samples_output, "duplicates")
-    assert sorted(d["reason"] for d in duplicates) == ["same_content", "same_url", "same_url"]
+    assert sorted(d["reason"] for d in duplicates) == ["near_duplicate", "same_content", "same_url", "same_url"]
     assert all(d["duplicate_of"] in kept for d in duplicates)
+    # the Ostsee-Bote reprint of the Nordkurier story, with its own furniture and a light edit
+    (near,) = [d for d in duplicates if d["reason"] == "near_duplicate"]
+    (original,) = rows(samples_output, "articles", f"article_id = '{near['duplicate_of']}'")
+    assert (near["outlet"], original["outlet"]) == ("ostsee-bote", "nordkurier-beispiel")
+    assert 0.65 <= near["similarity"] < 1.0
+    assert (original["cluster_id"], original["duplicate_count"], original["duplicate_outlets"]) == (
+        original["article_id"], 1, ["Ostsee-Bote"])
     (error,) = rows(samples_output, "errors")
     assert (error["stage"], error["error_type"], error["locator"]) == ("parse", "invalid_json", "line 4")
     assert error["excerpt"].startswith('{"url": "https://broken.example/a"')

@@ -2,7 +2,10 @@
 and near-duplicates of a text made the way republishers make them."""
 from __future__ import annotations
 
+import datetime as dt
 import random
+
+from transforms.ids import article_id, content_hash
 
 _SYLLABLES = ("ka ri to mo ne sa lu vi de ba ro mi ta ke su po la ni ve do gu fa zi he "
               "ar en ol ur is an et om ul ir").split()
@@ -53,3 +56,11 @@ def variant(text: str, rng: random.Random, drop: int = 0, edit: float = 0.0, tru
     if boilerplate:
         body = "\n".join(rng.sample(BOILERPLATE, 2) + [body] + rng.sample(BOILERPLATE, 2))
     return body
+
+
+def article(text: str, url: str, published: dt.datetime, outlet: str = "o") -> dict:
+    """An extracted article row, as the dedup stage receives it."""
+    digest = content_hash(text)
+    return {"article_id": article_id(url, digest), "url": url, "content_hash": digest, "text": text,
+            "published_at": published, "source": url, "locator": "", "outlet_name": outlet, "title": url,
+            "date_source": "published"}

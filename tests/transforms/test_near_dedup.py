@@ -5,19 +5,16 @@ import random
 import apache_beam as beam
 import pytest
 
+from tests.support.corpus import article as corpus_article
 from tests.support.corpus import corpus, variant
 from transforms.dedup import Deduplicate
 from transforms.dedup.minhash import MinHasher, jaccard, shingles
-from transforms.ids import article_id, content_hash
 
 T = lambda hour: dt.datetime(2025, 3, 1, hour, tzinfo=dt.timezone.utc)  # noqa: E731
 
 
 def article(text, url, hour, outlet="o"):
-    digest = content_hash(text)
-    return {"article_id": article_id(url, digest), "url": url, "content_hash": digest, "text": text,
-            "published_at": T(hour), "source": url, "locator": "", "outlet_name": outlet, "title": url,
-            "date_source": "published"}
+    return corpus_article(text, url, T(hour), outlet)
 
 
 def history_row(text, url, hour):
