@@ -71,9 +71,10 @@ def test_samples_duplicates_point_at_kept_articles(samples_output):
     assert error["excerpt"].startswith('{"url": "https://broken.example/a"')
 
 
-def test_same_rows_and_ids_with_two_worker_processes(samples_output, tmp_path):
+@pytest.mark.parametrize("mode", ["multi_processing", "multi_threading"])
+def test_same_rows_and_ids_with_two_workers(samples_output, tmp_path, mode):
     assert run_newsbeam("--input", f"{SAMPLES}/**", "--output", tmp_path, "--run-id", "samples-run",
-                        "--direct_num_workers=2", "--direct_running_mode=multi_processing") == 0
+                        "--direct_num_workers=2", f"--direct_running_mode={mode}") == 0
     check_accounting(tmp_path)
     drop = {"ingested_at"}
     for table in ("articles", "duplicates", "errors"):

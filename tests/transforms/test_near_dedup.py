@@ -102,3 +102,12 @@ def test_same_result_in_any_input_order(dedup):
     first = dedup(rows)
     random.Random(9).shuffle(rows)
     assert dedup(rows) == first
+
+
+def test_oversized_buckets_are_cut_and_history_pairs_skipped():
+    from transforms.dedup.near import _PairsFn
+
+    refs = [(f"id{i}", i >= 3, ("", "t", f"id{i}", "", "")) for i in range(6)]  # id3..id5 from history
+    pairs = list(_PairsFn(max_bucket=4).process(("band", refs)))
+    assert [key for key, _ in pairs] == ["id0|id1", "id0|id2", "id0|id3", "id1|id2", "id1|id3", "id2|id3"]
+    assert not list(_PairsFn(max_bucket=4).process(("band", refs[3:])))  # history alone: nothing to do
