@@ -77,8 +77,8 @@ def write_history(folder: Path, rows: int, files: int = 30) -> None:
             "article_id": ids, "url": [f"https://old.example/{x}" for x in ids], "content_hash": ids,
             "published_at": pa.array([DAY - dt.timedelta(days=15 - f)] * per, TIMESTAMP),
             "outlet_name": ["old"] * per, "source": ["old"] * per, "locator": [""] * per,
-            "minhash": pa.array(list(rng.integers(0, 2**32, size=(per, NUM_PERM), dtype=np.uint32)
-                                     .view(np.uint8).reshape(per, NUM_PERM * 4)), pa.binary()),
+            "minhash": pa.array([row.tobytes() for row in
+                                 rng.integers(0, 2**32, size=(per, NUM_PERM), dtype=np.uint32)], pa.binary()),
         })
         target = folder / "articles" / f"date={day}" / "outlet=old"
         target.mkdir(parents=True, exist_ok=True)
