@@ -7,6 +7,8 @@ pandas, Polars and Spark read every run's files as one table.
 import pyarrow as pa
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
+MENTION = pa.struct([pa.field("entity", pa.string()), pa.field("surface", pa.string()),
+                     pa.field("start", pa.int32()), pa.field("end", pa.int32())])
 
 ARTICLES = pa.schema([
     pa.field("article_id", pa.string(), nullable=False),
@@ -29,6 +31,9 @@ ARTICLES = pa.schema([
     pa.field("tags", pa.list_(pa.string()), nullable=False),
     pa.field("ingested_at", TIMESTAMP, nullable=False),
     pa.field("run_id", pa.string(), nullable=False),
+    # offsets into title + "\n\n" + text (text alone when there is no title)
+    pa.field("mentions", pa.list_(MENTION), nullable=False),
+    pa.field("comention_sentences", pa.list_(pa.string()), nullable=False),
     pa.field("cluster_id", pa.string(), nullable=False),
     pa.field("duplicate_count", pa.int32(), nullable=False),
     pa.field("duplicate_outlets", pa.list_(pa.string()), nullable=False),

@@ -106,7 +106,12 @@ def test_seeds_give_five_clean_tagged_articles(seeds_output):
     for prefix, (nato, ukraine) in SEED_COUNTS.items():
         article = articles[prefix]
         assert (article["nato_mentions"], article["ukraine_mentions"]) == (nato, ukraine), prefix
-        assert article["tags"] == ["nato", "ukraine"] and article["language"] == "de"
+        assert {"nato", "ukraine", "nato_ukraine_membership"} <= set(article["tags"]), prefix
+        assert article["language"] == "de" and article["comention_sentences"]
+        tagged = f"{article['title']}\n\n{article['text']}" if article["title"] else article["text"]
+        for mention in article["mentions"]:  # offsets point into title + "\n\n" + text
+            assert tagged[mention["start"]:mention["end"]] == mention["surface"]
+        assert sum(m["entity"] == "nato" for m in article["mentions"]) == nato
     text = "\n".join(a["text"] for a in articles.values())
     for furniture in ("Cookies", "Ad-Blocker", "0,99€", "Logo", "min de lecture", "nach oben", "AP Photo",
                       "date 2025-02", "Liste voller skandalöser Überraschungen", "\nNachrichten\n"):

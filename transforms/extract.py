@@ -27,6 +27,7 @@ from transforms.timestamps import parse_timestamp
 
 ERRORS = "errors"
 PROGRESS_EVERY_SECONDS = 10.0
+DETECT_MIN_CHARS = 200  # below this, a source's declared language is more reliable than detection
 _LOG = logging.getLogger("newsbeam.extract")
 
 # trafilatura's precision/recall trade-off, chosen with the ``extraction`` setting.
@@ -166,13 +167,18 @@ class _ExtractFn(beam.DoFn):
             "author": doc.author or found.author,
             "published_at": published,
             "date_source": date_source,
-            "language": doc.language or found.language or self._language.detect(found.text),
+            "language": self._language_of(doc, found),
             "text": found.text,
             "word_count": len(found.text.split()),
             "content_hash": text_hash,
             "ingested_at": self._run.ingested_at,
             "run_id": self._run.run_id,
         }
+
+    def _language_of(self, doc: Document, found: _Extracted):
+        """Detected from the text when there is enough of it; else what the source declares."""
+        detected = self._language.detect(found.text) if len(found.text) >= DETECT_MIN_CHARS else None
+        return detected or doc.language or found.language or self._language.detect(found.text)
 
     def _report_progress(self):
         self._done += 1

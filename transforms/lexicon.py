@@ -13,7 +13,8 @@ import yaml
 
 REQUIRED_ENTITIES = ("nato", "ukraine")
 _ENTITY_KEYS = {"tag", "aliases", "note"}
-_ALIAS_KEYS = {"pattern", "ignore_case", "note"}
+_ALIAS_KEYS = {"pattern", "ignore_case", "note", "lang"}
+_TOPIC_KEYS = {"all_of", "words", "note"}
 
 
 class LexiconError(ValueError):
@@ -32,13 +33,18 @@ def entity_regex(aliases: list[dict]) -> str:
     return rf"(?<![^\W_])(?:{alternatives})(?![^\W_])"
 
 
+def words_regex(words: list[str]) -> str:
+    """A topic's words, case-insensitive (the tagger checks that a match starts a word)."""
+    return "(?i:" + "|".join(f"(?:{w})" for w in words) + ")"
+
+
 def validate_lexicon(data: Any, where: str = "lexicon") -> dict:
     """Return the lexicon as a plain dict, or raise LexiconError."""
     if not isinstance(data, dict) or not isinstance(data.get("entities"), dict):
         raise LexiconError(f"{where}: expected a mapping with an 'entities' mapping at the top")
-    unknown = set(data) - {"version", "entities"}
+    unknown = set(data) - {"version", "entities", "topics"}
     if unknown:
-        raise LexiconError(f"{where}: unknown key(s) {sorted(unknown)}; known: version, entities")
+        raise LexiconError(f"{where}: unknown key(s) {sorted(unknown)}; known: version, entities, topics")
     entities = {}
     for name, spec in data["entities"].items():
         here = f"{where}: entity '{name}'"
@@ -74,7 +80,28 @@ def validate_lexicon(data: Any, where: str = "lexicon") -> dict:
     if missing:
         raise LexiconError(f"{where}: entities {missing} are required (they feed the "
                            f"{', '.join(m + '_mentions' for m in missing)} columns)")
-    return {"entities": entities}
+    return {"entities": entities, "topics": _validate_topics(data.get("topics") or {}, entities, where)}
+
+
+def _validate_topics(topics, entities: dict, where: str) -> dict:
+    if not isinstance(topics, dict):
+        raise LexiconError(f"{where}: 'topics' must be a mapping of topic tag -> {{all_of, words}}")
+    checked = {}
+    for name, spec in topics.items():
+        here = f"{where}: topic '{name}'"
+        if not isinstance(spec, dict) or set(spec) - _TOPIC_KEYS:
+            raise LexiconError(f"{here}: expected a mapping with keys {sorted(_TOPIC_KEYS)}")
+        all_of, words = spec.get("all_of"), spec.get("words")
+        if not isinstance(all_of, list) or not all_of or any(e not in entities for e in all_of):
+            raise LexiconError(f"{here}: 'all_of' must list entities of this lexicon ({', '.join(entities)})")
+        if not isinstance(words, list) or not words or not all(isinstance(w, str) and w for w in words):
+            raise LexiconError(f"{here}: 'words' must be a non-empty list of regular expressions")
+        try:
+            re.compile(words_regex(words))
+        except re.error as exc:
+            raise LexiconError(f"{here}: bad regular expression in 'words': {exc}") from None
+        checked[str(name)] = {"all_of": list(all_of), "words": list(words)}
+    return checked
 
 
 def load_lexicon(path: str) -> dict:

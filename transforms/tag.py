@@ -1,63 +1,128 @@
-"""Tag stage: count NATO and Ukraine mentions and add topic tags to each article.
+"""Tag stage: mentions of NATO, Ukraine and related entities, with offsets, co-mentions and topics.
 
-A mention is one whole-word match of an entity's aliases (see
-``configs/lexicon.yaml``) in the title and the body, read as
-``title + "\\n\\n" + text``.
+The tagged string is ``title + "\\n\\n" + text`` (just ``text`` when there is
+no title); every offset in ``mentions`` points into it. A mention is one
+whole-word match of an entity's aliases (``configs/lexicon.yaml``), so counts
+cover title and body. ``comention_sentences`` are the sentences (the title is
+one) that mention both NATO and Ukraine; a topic tag such as
+``nato_ukraine_membership`` is added when one sentence mentions all of the
+topic's entities together with one of its words (Beitritt, membership,
+adhésion, вступ, ...).
 """
 from __future__ import annotations
 
 import re
+from typing import NamedTuple, Optional
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from transforms.lexicon import entity_regex
+from transforms.lexicon import alias_regex, words_regex
+from transforms.prefixes import WordMatcher
 from transforms.records import METRICS_NAMESPACE
+
+# A sentence ends at . ! ? or … (and any closing quotes) followed by white space, or at a line break.
+_SENTENCE_BREAK = re.compile(r"[.!?…][\"'“”»«)]*\s+|\n+")
+_ENDINGS = ".!?…\"'“”»«)"
+
+
+class Mention(NamedTuple):
+    entity: str
+    surface: str
+    start: int
+    end: int
+
+
+def tagged_string(title: Optional[str], text: str) -> str:
+    """The string mention offsets refer to."""
+    return f"{title}\n\n{text}" if title else text
 
 
 class Tagger:
-    """A compiled lexicon; cheap to call, built once per worker."""
+    """A compiled lexicon; built once per worker, then cheap to call."""
 
     def __init__(self, lexicon: dict):
-        self._entities = [
-            (name, spec["tag"], re.compile(entity_regex(spec["aliases"])))
-            for name, spec in sorted(lexicon["entities"].items())
-        ]
+        entities = sorted(lexicon["entities"].items())
+        self._names = [name for name, _ in entities]
+        self._tags = {name: spec["tag"] for name, spec in entities}
+        self._entities = WordMatcher([(name, [alias_regex(a) for a in spec["aliases"]]) for name, spec in entities])
+        self._topics = [(name, frozenset(spec["all_of"]), WordMatcher([(name, [words_regex(spec["words"])])]))
+                        for name, spec in sorted(lexicon.get("topics", {}).items())]
+
+    def mentions(self, text: str, lower: Optional[str] = None) -> list[Mention]:
+        return [Mention(*found) for found in self._entities.finditer(text, lower=lower)]
 
     def count(self, text: str) -> dict[str, int]:
         """Mentions per entity name."""
-        return {name: sum(1 for _ in regex.finditer(text)) for name, _, regex in self._entities}
+        counts = dict.fromkeys(self._names, 0)
+        for mention in self.mentions(text):
+            counts[mention.entity] += 1
+        return counts
 
-    def tag(self, title: str | None, text: str) -> tuple[dict[str, int], list[str]]:
-        counts = self.count(f"{title}\n\n{text}" if title else text)
-        tags = sorted({tag for name, tag, _ in self._entities if counts[name]})
-        return counts, tags
+    def tag(self, title: Optional[str], text: str) -> dict:
+        """The tag columns of one article."""
+        string = tagged_string(title, text)
+        lower = string.lower()
+        mentions = self.mentions(string, lower)
+        counts = dict.fromkeys(self._names, 0)
+        for mention in mentions:
+            counts[mention.entity] += 1
+        tags = {self._tags[name] for name, n in counts.items() if n}
+        comentions = []
+        for start, end, named in self._sentences_with_mentions(string, mentions):
+            if {"nato", "ukraine"} <= named:
+                comentions.append(string[start:end].strip())
+            for topic, needed, words in self._topics:
+                if topic not in tags and needed <= named and next(words.finditer(string, start, end, lower), None):
+                    tags.add(topic)
+        return {"nato_mentions": counts["nato"], "ukraine_mentions": counts["ukraine"], "tags": sorted(tags),
+                "mentions": [m._asdict() for m in mentions], "comention_sentences": comentions}
+
+    @staticmethod
+    def _sentences_with_mentions(string: str, mentions: list[Mention]):
+        """(start, end, entities named) of each sentence holding a mention; sentences without
+        one are never looked at."""
+        i, sentence_start = 0, 0
+        while i < len(mentions):
+            # the sentence of mentions[i] starts after the last break before it
+            for found in _SENTENCE_BREAK.finditer(string, sentence_start, mentions[i].start):
+                sentence_start = found.end()
+            after = _SENTENCE_BREAK.search(string, mentions[i].end)
+            sentence_end = len(string) if after is None else (
+                after.start() + 1 if string[after.start()] in _ENDINGS else after.start())
+            named = set()
+            while i < len(mentions) and mentions[i].start < sentence_end:
+                named.add(mentions[i].entity)
+                i += 1
+            yield sentence_start, sentence_end, named
+            sentence_start = sentence_end
 
 
 class _TagFn(beam.DoFn):
     def __init__(self, lexicon: dict):
         self._lexicon = lexicon
-        self._tagger = None
         self._tagged = Metrics.counter(METRICS_NAMESPACE, "tag.articles")
         self._nato = Metrics.counter(METRICS_NAMESPACE, "tag.nato_articles")
         self._ukraine = Metrics.counter(METRICS_NAMESPACE, "tag.ukraine_articles")
+        self._membership = Metrics.counter(METRICS_NAMESPACE, "tag.membership_articles")
 
     def setup(self):
         self._tagger = Tagger(self._lexicon)
 
     def process(self, article: dict):
-        counts, tags = self._tagger.tag(article.get("title"), article["text"])
+        columns = self._tagger.tag(article.get("title"), article["text"])
         self._tagged.inc()
-        if counts["nato"]:
+        if columns["nato_mentions"]:
             self._nato.inc()
-        if counts["ukraine"]:
+        if columns["ukraine_mentions"]:
             self._ukraine.inc()
-        yield {**article, "nato_mentions": counts["nato"], "ukraine_mentions": counts["ukraine"],
-               "tags": tags}
+        if "nato_ukraine_membership" in columns["tags"]:
+            self._membership.inc()
+        yield {**article, **columns}
 
 
 class TagMentions(beam.PTransform):
-    """Articles in, the same articles with ``nato_mentions``, ``ukraine_mentions`` and ``tags``."""
+    """Articles in; the same articles with the tag columns (see the module docstring)."""
 
     def __init__(self, lexicon: dict):
         super().__init__()

@@ -20,7 +20,8 @@ def article(n, outlet, day, **overrides):
            "published_at": dt.datetime(2025, 1, day, tzinfo=dt.timezone.utc), "date_source": "published",
            "language": "de", "text": "text", "word_count": 1, "content_hash": "h", "nato_mentions": 0,
            "ukraine_mentions": 1, "tags": ["ukraine"], "cluster_id": f"id{n}", "duplicate_count": 0,
-           "duplicate_outlets": [], "minhash": b"\0" * 512}
+           "duplicate_outlets": [], "minhash": b"\0" * 512, "comention_sentences": [],
+           "mentions": [{"entity": "ukraine", "surface": "Ukraine", "start": 0, "end": 7}]}
     row.update(overrides)
     return row
 
