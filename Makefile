@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.fetch_throughput
 	$(BIN)/python -m bench.near_dup_quality
 	$(BIN)/python -m bench.dedup_scaling
+	$(BIN)/python -m bench.tagging
 
 lock: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v -i -E '^(pytest|iniconfig|pluggy|pygments)==' > requirements.lock.new

@@ -77,6 +77,30 @@ def _one(op, argument, length) -> tuple[Optional[set[str]], bool]:
     return None, False
 
 
+def trie_regex(words: set[str]) -> str:
+    """One regex matching any of ``words``, shaped as a trie (n(?:ato|avo)|o(?:tan)...): the
+    engine then tests one set of first letters per position instead of every word."""
+    import re
+
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:  # a word may end here: what follows is optional
+            body = body + "?" if len(branches) == 1 and len(branches[0]) == 1 else f"(?:{body})?"
+        return body
+
+    return build(trie)
+
+
 class WordMatcher:
     """Whole-word matches of named groups of patterns, found fast.
 
@@ -94,27 +118,33 @@ class WordMatcher:
             ordered = sorted(patterns, key=lambda p: -len(p))
             parts.append(f"(?P<g{i}>" + "|".join(ordered) + ")")
             for pattern in ordered:
-                found = literal_prefixes(pattern)
+                # the longest prefixes that stay few: 'nato' finds fewer false starts than 'nat'
+                found = next((p for p in (literal_prefixes(pattern, n) for n in (5, 4, 3, 2, 1))
+                              if p is not None), None)
                 prefixes = None if found is None or prefixes is None else prefixes | found
         self._regex = re.compile("(?:" + "|".join(parts) + r")(?![^\W_])")
-        self._prescan = (re.compile("|".join(sorted(map(re.escape, prefixes), key=lambda p: (-len(p), p))))
-                         if prefixes else None)
+        self._prescan = re.compile(trie_regex(prefixes)) if prefixes else None
 
-    def finditer(self, text: str, start: int = 0, end: Optional[int] = None, lower: Optional[str] = None):
+    def finditer(self, text: str, start: int = 0, end: Optional[int] = None,
+                 lower: Optional[str] = None) -> list[tuple[str, str, int, int]]:
         """(name, surface, start, end) of each match, left to right, never overlapping;
         ``lower`` is ``text.lower()`` when the caller has it already."""
         end = len(text) if end is None else end
         lower = text.lower() if lower is None else lower
         if self._prescan is None or len(lower) != len(text):  # rare: lower() changed the length
-            candidates = self._regex.finditer(text, start, end)
+            positions = [m.start() for m in self._regex.finditer(text, start, end)]
         else:
-            candidates = self._prescan.finditer(lower, start, end)
-        covered = 0
-        for candidate in candidates:
-            position = candidate.start()
-            if position < covered or (position and (text[position - 1].isalnum() or text[position - 1] == "_")):
-                continue  # inside a match already found, or inside another word
-            match = self._regex.match(text, position, end)
+            positions = [m.start() for m in self._prescan.finditer(lower, start, end)]
+        found, covered, names, match_at = [], 0, self._names, self._regex.match
+        for position in positions:
+            if position < covered:
+                continue  # inside a match already found
+            if position:
+                before = text[position - 1]
+                if before.isalnum() or before == "_":
+                    continue  # inside another word: Senator, Donato
+            match = match_at(text, position, end)
             if match:
                 covered = match.end()
-                yield self._names[int(match.lastgroup[1:])], match.group(), position, covered
+                found.append((names[int(match.lastgroup[1:])], match.group(), position, covered))
+        return found

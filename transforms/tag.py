@@ -11,6 +11,7 @@ adhésion, вступ, ...).
 """
 from __future__ import annotations
 
+import bisect
 import re
 from typing import NamedTuple, Optional
 
@@ -69,14 +70,19 @@ class Tagger:
             counts[mention.entity] += 1
         tags = {self._tags[name] for name, n in counts.items() if n}
         comentions = []
+        # where each topic's words occur, found in one pass over the whole string
+        topic_words = [(topic, needed, [found[2] for found in words.finditer(string, lower=lower)])
+                       for topic, needed, words in self._topics if needed <= tags]
         for start, end, named in self._sentences_with_mentions(string, mentions):
             if {"nato", "ukraine"} <= named:
                 comentions.append(string[start:end].strip())
-            for topic, needed, words in self._topics:
-                if topic not in tags and needed <= named and next(words.finditer(string, start, end, lower), None):
+            for topic, needed, positions in topic_words:
+                i = bisect.bisect_left(positions, start)
+                if needed <= named and i < len(positions) and positions[i] < end:
                     tags.add(topic)
         return {"nato_mentions": counts["nato"], "ukraine_mentions": counts["ukraine"], "tags": sorted(tags),
-                "mentions": [m._asdict() for m in mentions], "comention_sentences": comentions}
+                "mentions": [{"entity": m[0], "surface": m[1], "start": m[2], "end": m[3]} for m in mentions],
+                "comention_sentences": comentions}
 
     @staticmethod
     def _sentences_with_mentions(string: str, mentions: list[Mention]):

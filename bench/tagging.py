@@ -1,0 +1,76 @@
+"""Tagging: quality per language on the labelled set, and speed against a naive regex.
+
+Speed is measured on two corpora, each repeated to about 10 MB: the five
+German seed articles (a NATO or Ukraine mention every ~130 bytes, the worst
+case) and the Zyte benchmark's article bodies (general news). The naive
+baseline, measured in the same run, is one case-insensitive ``NATO|Ukraine``
+regex counting matches: no word boundaries, no other forms, languages,
+offsets, sentences or topics.
+
+    .venv/bin/python -m bench.tagging
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+
+from bench.common import ROOT, SHARED
+from configs import DEFAULT_LEXICON
+from tests.transforms.gold import score
+from transforms.clean_text import clean_dump
+from transforms.lexicon import load_lexicon
+from transforms.tag import Tagger
+
+TARGET_BYTES = 10_000_000
+
+
+def corpora() -> dict[str, list[tuple]]:
+    found = {}
+    seeds = sorted((SHARED / "seeds").glob("*.txt"))
+    if seeds:
+        cleaned = [clean_dump(p.read_text(encoding="utf-8")) for p in seeds]
+        found["seed articles (dense)"] = [(c.title, c.text) for c in cleaned]
+    truth = SHARED / "benchmarks" / "scrapinghub_aeb" / "ground-truth.json"
+    if truth.exists():
+        found["Zyte article bodies"] = [(None, v["articleBody"]) for v in json.loads(truth.read_text()).values()
+                                        if v.get("articleBody")]
+    samples = sorted((ROOT / "samples" / "txt").glob("*.txt"))
+    found.setdefault("samples", [(None, p.read_bytes().decode("utf-8", "replace")) for p in samples])
+    return found
+
+
+def speed(articles: list[tuple], tagger: Tagger) -> tuple[float, float, float]:
+    size = sum(len(f"{t}\n\n{x}".encode()) for t, x in articles)
+    repeat = max(1, TARGET_BYTES // size)
+    megabytes = size * repeat / 1e6
+    naive = re.compile(r"NATO|Ukraine", re.IGNORECASE)
+    started = time.perf_counter()
+    for _ in range(repeat):
+        for title, text in articles:
+            naive.findall(f"{title}\n\n{text}" if title else text)
+    baseline = megabytes / (time.perf_counter() - started)
+    started = time.perf_counter()
+    for _ in range(repeat):
+        for title, text in articles:
+            tagger.tag(title, text)
+    ours = megabytes / (time.perf_counter() - started)
+    return megabytes, baseline, ours
+
+
+def main() -> None:
+    tagger = Tagger(load_lexicon(str(DEFAULT_LEXICON)))
+    print("tagging quality on tests/transforms/data/tagging_gold.tsv (mentions: entity and exact span)")
+    print(f"{'language':<10}{'texts':>6}{'mentions':>10}{'precision':>11}{'recall':>8}{'topic errors':>14}")
+    for language, tally in score(tagger).items():
+        print(f"{language:<10}{tally['texts']:>6}{tally['tp'] + tally['fn']:>10}{tally['precision']:>11.3f}"
+              f"{tally['recall']:>8.3f}{tally['topic_errors']:>14}")
+    print("\ntagging speed, one core")
+    print(f"{'corpus':<26}{'MB':>6}{'naive regex MB/s':>18}{'newsbeam MB/s':>15}{'share of naive':>16}")
+    for name, articles in corpora().items():
+        megabytes, baseline, ours = speed(articles, tagger)
+        print(f"{name:<26}{megabytes:>6.1f}{baseline:>18.1f}{ours:>15.1f}{ours / baseline:>16.2f}")
+
+
+if __name__ == "__main__":
+    main()
