@@ -86,22 +86,22 @@ class Tagger:
 
     @staticmethod
     def _sentences_with_mentions(string: str, mentions: list[Mention]):
-        """(start, end, entities named) of each sentence holding a mention; sentences without
-        one are never looked at."""
-        i, sentence_start = 0, 0
-        while i < len(mentions):
-            # the sentence of mentions[i] starts after the last break before it
-            for found in _SENTENCE_BREAK.finditer(string, sentence_start, mentions[i].start):
-                sentence_start = found.end()
-            after = _SENTENCE_BREAK.search(string, mentions[i].end)
-            sentence_end = len(string) if after is None else (
-                after.start() + 1 if string[after.start()] in _ENDINGS else after.start())
-            named = set()
-            while i < len(mentions) and mentions[i].start < sentence_end:
-                named.add(mentions[i].entity)
-                i += 1
-            yield sentence_start, sentence_end, named
-            sentence_start = sentence_end
+        """(start, end, entities named) of each sentence holding a mention, in order."""
+        if not mentions:
+            return
+        breaks = [m.span() for m in _SENTENCE_BREAK.finditer(string, 0, mentions[-1].end + 1)]
+        break_starts = [b[0] for b in breaks]
+        named: dict[int, set] = {}
+        for mention in mentions:
+            named.setdefault(bisect.bisect_right(break_starts, mention[2]), set()).add(mention[0])
+        for index, entities in named.items():  # insertion order: sentence order
+            start = breaks[index - 1][1] if index else 0
+            if index < len(breaks):
+                end = breaks[index][0] + (string[breaks[index][0]] in _ENDINGS)
+            else:
+                found = _SENTENCE_BREAK.search(string, mentions[-1].end)
+                end = len(string) if found is None else found.start() + (string[found.start()] in _ENDINGS)
+            yield start, end, entities
 
 
 class _TagFn(beam.DoFn):
