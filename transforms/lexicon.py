@@ -27,12 +27,6 @@ def alias_regex(alias: dict) -> str:
     return f"(?i:{pattern})" if alias.get("ignore_case") else f"(?:{pattern})"
 
 
-def entity_regex(aliases: list[dict]) -> str:
-    """All aliases of one entity as a single whole-word regex."""
-    alternatives = "|".join(alias_regex(a) for a in aliases)
-    return rf"(?<![^\W_])(?:{alternatives})(?![^\W_])"
-
-
 def words_regex(words: list[str]) -> str:
     """A topic's words, case-insensitive (the tagger checks that a match starts a word)."""
     return "(?i:" + "|".join(f"(?:{w})" for w in words) + ")"

@@ -44,9 +44,6 @@ class InputFile:
     size: int
     hints: tuple = ()  # sorted (key, value) pairs from _meta.yaml, hashable and picklable
 
-    def hint(self, key: str) -> Optional[str]:
-        return dict(self.hints).get(key)
-
 
 @dataclasses.dataclass(frozen=True)
 class SourceFile:

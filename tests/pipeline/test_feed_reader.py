@@ -5,7 +5,6 @@ import json
 import time
 from pathlib import Path
 
-import pytest
 import yaml
 
 from tests.conftest import check_accounting, manifests, rows, run_newsbeam

@@ -1,7 +1,6 @@
 """Readers: globs to files, files to bytes, and whatever cannot be read becomes an error row."""
 import gzip
 
-import apache_beam as beam
 import pytest
 
 from pipeline.readers import InputError, ReadInputFiles, match_inputs

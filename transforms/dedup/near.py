@@ -14,7 +14,7 @@ from __future__ import annotations
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from transforms.dedup.exact import duplicate_row, keep_order
+from transforms.dedup.exact import duplicate_row
 from transforms.dedup.minhash import THRESHOLD, MinHasher, band_keys, estimate
 from transforms.records import METRICS_NAMESPACE
 
