@@ -21,7 +21,7 @@ RUN pip install --no-cache-dir --no-deps . \
     && mkdir -p /data \
     && chown newsbeam /data
 
-USER newsbeam
+USER 10001
 WORKDIR /data
 VOLUME ["/data"]
 ENTRYPOINT ["newsbeam"]

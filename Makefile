@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml requirements.lock requirements-dev.lock
 demo: $(STAMP)
 	rm -rf $(DEMO_OUT)
 	$(BIN)/newsbeam run --input 'samples/**' --output $(DEMO_OUT)
-	$(BIN)/python -m pipeline.report $(DEMO_OUT)
+	$(BIN)/newsbeam stats $(DEMO_OUT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -7,6 +7,9 @@ and ``--fail-on-errors`` was given.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import datetime as dt
+import json
 import logging
 import sys
 from typing import Optional
@@ -73,12 +76,47 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-fetch-pages", action="store_true", default=None,
                      help="take entry text from the feed only, without fetching the pages")
     run.add_argument("--log-level", choices=("DEBUG", "INFO", "WARNING", "ERROR"), help="log verbosity")
+    run.add_argument("--log-format", choices=("text", "json"),
+                     help="text for people, json (one object per line) for schedulers; both carry the run id")
+    stats = commands.add_parser("stats", help="summarize an output folder (DuckDB)",
+                                description="Articles per day and outlet, NATO and Ukraine mentions, top outlets, "
+                                "republished stories, duplicates, errors by stage and the last runs.")
+    stats.add_argument("output", metavar="OUTPUT", help="a newsbeam output folder")
+    stats.add_argument("--format", choices=("table", "json"), default="table")
+    validate = commands.add_parser("validate", help="check a config without running the pipeline",
+                                   description="Check keys and types, Beam options, the lexicon and the inputs; "
+                                   "with --check-feeds, that every feed answers and parses. Exit 0 valid, 2 not.")
+    validate.add_argument("--config", required=True, metavar="FILE")
+    validate.add_argument("--check-feeds", action="store_true", help="fetch and parse every feed once")
     return parser
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=getattr(logging, level), force=True,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+class _RunIdFilter(logging.Filter):
+    def __init__(self, run_id: str):
+        super().__init__()
+        self._run_id = run_id
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.run_id = self._run_id
+        return True
+
+
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
+                 "logger": record.name, "run_id": getattr(record, "run_id", None), "message": record.getMessage()}
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(level: str, log_format: str = "text", run_id: str = "-") -> None:
+    """Every line carries the run id; json gives one object per line for schedulers."""
+    handler = logging.StreamHandler()
+    handler.addFilter(_RunIdFilter(run_id))
+    handler.setFormatter(_JsonFormatter() if log_format == "json" else logging.Formatter(
+        "%(asctime)s %(levelname)s run=%(run_id)s %(name)s: %(message)s"))
+    logging.basicConfig(level=getattr(logging, level), force=True, handlers=[handler])
     # Beam is chatty at INFO; its warnings still show.
     logging.getLogger("apache_beam").setLevel(max(logging.WARNING, getattr(logging, level)))
 
@@ -90,7 +128,7 @@ def _fail(message: str) -> int:
 
 def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
     from pipeline.config import ConfigError, build_config, read_config_file
-    from pipeline.run import UsageError, execute, summary  # imports Beam I/O while logging is quiet
+    from pipeline.run import UsageError, execute, new_run_id, summary  # imports Beam I/O while logging is quiet
 
     fetch = {key: value for key, value in (("user_agent", args.user_agent),
                                            ("allow_private_network", args.allow_private_network),
@@ -100,13 +138,16 @@ def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
              "output": args.output, "outlet": args.outlet, "lexicon": args.lexicon,
              "extraction": args.extraction, "min_text_chars": args.min_text_chars,
              "max_input_bytes": args.max_input_bytes, "fail_on_errors": args.fail_on_errors,
-             "run_id": args.run_id, "log_level": args.log_level, "dedup_window_days": args.dedup_window_days}
+             "run_id": args.run_id, "log_level": args.log_level, "log_format": args.log_format,
+             "dedup_window_days": args.dedup_window_days}
     try:
         file_values = read_config_file(args.config) if args.config else {}
         config = build_config(file_values, flags)
     except ConfigError as exc:
         return _fail(str(exc))
-    configure_logging(config.log_level)
+    if config.run_id is None:  # fixed here so that every log line can carry it
+        config = dataclasses.replace(config, run_id=new_run_id(dt.datetime.now(dt.timezone.utc)))
+    configure_logging(config.log_level, config.log_format, config.run_id)
     try:
         report = execute(config, beam_argv)
     except UsageError as exc:
@@ -119,6 +160,29 @@ def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
     return EXIT_OK
 
 
+def stats_command(args: argparse.Namespace, rest: list[str]) -> int:
+    import os
+
+    from pipeline.stats import render
+
+    if rest:
+        return _fail(f"unexpected argument(s): {' '.join(rest)}")
+    if not os.path.isdir(args.output):
+        return _fail(f"{args.output} is not a folder")
+    print(render(args.output, args.format))
+    return EXIT_OK
+
+
+def validate_command(args: argparse.Namespace, rest: list[str]) -> int:
+    from pipeline.validate import validate
+
+    if rest:
+        return _fail(f"unexpected argument(s): {' '.join(rest)}")
+    valid, lines = validate(args.config, args.check_feeds)
+    print("\n".join(lines))
+    return EXIT_OK if valid else EXIT_USAGE
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     # Quiet until configured: importing Beam's I/O logs warnings about optional cloud clients.
     logging.basicConfig(level=logging.ERROR)
@@ -127,6 +191,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    if args.command == "stats":
+        return stats_command(args, rest)
+    if args.command == "validate":
+        return validate_command(args, rest)
     stray = [a for a in rest if not a.startswith("--") and not _is_option_value(rest, a)]
     if stray:
         return _fail(f"unexpected argument(s): {' '.join(stray)}")

@@ -17,6 +17,7 @@ from pipeline.fetcher import FetchSettings
 
 EXTRACTION_MODES = ("default", "fast", "precision", "recall")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("text", "json")
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
@@ -38,6 +39,7 @@ class Config:
     dedup_window_days: int = 30
     run_id: Optional[str] = None
     log_level: str = "INFO"
+    log_format: str = "text"
     fetch: dict = dataclasses.field(default_factory=dict)
     pipeline_options: dict = dataclasses.field(default_factory=dict)
 
@@ -179,6 +181,7 @@ CHECKS = {
     "dedup_window_days": _int(0),
     "run_id": _run_id,
     "log_level": _choice(LOG_LEVELS),
+    "log_format": _choice(LOG_FORMATS),
     "fetch": _fetch,
     "pipeline_options": _options,
 }

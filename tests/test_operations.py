@@ -1,0 +1,117 @@
+"""Running it for real: the image, the scheduling examples, logs, stats and config checks."""
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shlex
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.cli import build_parser, main
+from pipeline.config import read_config_file
+from tests.conftest import ROOT, SAMPLES, run_newsbeam
+from tests.support.site import Site, rss
+
+NEWSBEAM = str(Path(sys.executable).with_name("newsbeam"))
+EXAMPLES = ROOT / "examples"
+
+
+def assert_valid_command(argv: list[str]) -> None:
+    """A newsbeam command line as the examples write it: a known command, only known flags."""
+    args, rest = build_parser().parse_known_args(argv)
+    assert args.command in ("run", "stats", "validate"), argv
+    assert all(not r.startswith("--") or r.split("=")[0] in ("--runner", "--direct_num_workers") for r in rest), rest
+
+
+def test_dockerfile_lints_clean_and_matches_the_package():
+    hadolint = Path(sys.executable).with_name("hadolint")
+    result = subprocess.run([str(hadolint), str(ROOT / "Dockerfile")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert 'ENTRYPOINT ["newsbeam"]' in dockerfile and "newsbeam" in project["scripts"]
+    assert re.search(r"^USER 10001$", dockerfile, re.M)  # not root
+    for source in re.findall(r"^COPY (\S+(?: \S+)*) \S+$", dockerfile, re.M):
+        for path in source.split():
+            assert (ROOT / path).exists(), path
+    assert set(project["dependencies"]) and "requirements.lock" in dockerfile
+    read_config_file(str(ROOT / "configs" / "default.yaml"))  # the config the image ships is valid
+
+
+def test_crontab_example_uses_flock_and_real_commands():
+    lines = [line for line in (EXAMPLES / "crontab").read_text().splitlines() if line and not line.startswith("#")]
+    assert lines and all(len(line.split(None, 5)) == 6 for line in lines)  # five time fields and a command
+    for line in lines:
+        command = shlex.split(line.split(None, 5)[5].split(">>")[0])
+        position = next(i for i, word in enumerate(command) if word.endswith("/newsbeam"))
+        assert_valid_command(command[position + 1:])
+    assert "flock -n" in lines[0]
+
+
+def test_kubernetes_cronjob_never_overlaps_and_runs_a_real_command():
+    job = yaml.safe_load((EXAMPLES / "kubernetes-cronjob.yaml").read_text())
+    assert job["kind"] == "CronJob" and job["spec"]["concurrencyPolicy"] == "Forbid"
+    pod = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    (container,) = pod["containers"]
+    assert_valid_command(container["args"])
+
+
+def test_airflow_dag_parses_and_runs_real_commands():
+    tree = ast.parse((EXAMPLES / "airflow_dag.py").read_text())
+    commands = [ast.literal_eval(keyword.value) for node in ast.walk(tree) if isinstance(node, ast.Call)
+                for keyword in node.keywords if keyword.arg == "command"]
+    assert len(commands) == 2
+    for command in commands:
+        assert_valid_command(command)
+    assert "max_active_runs=1" in (EXAMPLES / "airflow_dag.py").read_text()
+
+
+def test_json_logs_carry_the_run_id(tmp_path):
+    result = subprocess.run([NEWSBEAM, "run", "--input", f"{SAMPLES}/txt/*.txt", "--output", str(tmp_path),
+                             "--log-format", "json", "--run-id", "logged"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    assert lines and all(line["run_id"] == "logged" for line in lines)
+
+
+def test_stats_answers_from_the_output(tmp_path, capsys):
+    assert run_newsbeam("--input", f"{SAMPLES}/**", "--output", tmp_path, "--run-id", "stats-run") == 0
+    capsys.readouterr()
+    assert main(["stats", str(tmp_path), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert sum(r["articles"] for r in data["articles_per_day_and_outlet"]) == 13
+    assert sum(r["membership_articles"] for r in data["mentions_per_day"]) >= 1
+    assert {r["stage"] for r in data["errors_by_stage"]} == {"parse"}
+    assert [r["run_id"] for r in data["last_runs"]] == ["stats-run"]
+    assert main(["stats", str(tmp_path)]) == 0
+    assert "Articles per day and outlet" in capsys.readouterr().out
+    assert main(["stats", str(tmp_path / "missing")]) == 2
+
+
+def test_validate_checks_config_inputs_and_feeds(tmp_path, capsys):
+    with Site() as site:
+        good = site.add("/feed.xml", rss([{"title": "t", "link": "https://x.example/a", "description": "d"}]))
+        config = tmp_path / "c.yaml"
+        config.write_text(yaml.safe_dump({
+            "input": [f"{SAMPLES}/txt/*.txt"], "output": str(tmp_path / "out"),
+            "feeds": [good, site.url("/missing.xml")], "fetch": {"allow_private_network": True, "retries": 0}}))
+        assert main(["validate", "--config", str(config)]) == 0
+        assert main(["validate", "--config", str(config), "--check-feeds"]) == 2
+    out = capsys.readouterr().out
+    assert "ok   " + good + ": 1 entries" in out and "FAIL " + site.url("/missing.xml") + ": http_404" in out
+    assert not (tmp_path / "out").exists()  # validating writes nothing
+    config.write_text("inptu: []\n")
+    assert main(["validate", "--config", str(config)]) == 2
+    assert "unknown key 'inptu'" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("example", ["crontab", "kubernetes-cronjob.yaml", "airflow_dag.py"])
+def test_readme_points_at_every_example(example):
+    assert f"examples/{example}" in (ROOT / "README.md").read_text()
