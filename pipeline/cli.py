@@ -11,7 +11,11 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import re
+import signal
 import sys
+import threading
+import time
 from typing import Optional
 
 from pipeline import __version__
@@ -43,16 +47,21 @@ Exit status: 0 ok, 1 run failed, 2 bad usage/config/input/output,
 """
 
 
+def parse_interval(text: str) -> float:
+    """'90', '30s', '15m', '1h' in seconds."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text)
+    if not match or float(match.group(1)) <= 0:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (use e.g. 90, 30s, 15m, 1h)")
+    return float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2)]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsbeam", description="News ingestion on Apache Beam: feeds and files in, "
         "clean NATO/Ukraine-tagged articles out as Hive-partitioned Parquet.")
     parser.add_argument("--version", action="version", version=f"newsbeam {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    run = commands.add_parser(
-        "run", help="run the batch pipeline once", allow_abbrev=False,
-        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=RUN_EPILOG,
-        description="Read input files, extract, deduplicate and tag articles, write Parquet.")
+    run = argparse.ArgumentParser(add_help=False, allow_abbrev=False)  # options of run and watch
     run.add_argument("--input", action="append", metavar="GLOB",
                      help="input file, folder or glob ('**' recurses); repeatable")
     run.add_argument("--feed", action="append", metavar="URL",
@@ -78,6 +87,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--log-level", choices=("DEBUG", "INFO", "WARNING", "ERROR"), help="log verbosity")
     run.add_argument("--log-format", choices=("text", "json"),
                      help="text for people, json (one object per line) for schedulers; both carry the run id")
+    commands.add_parser(
+        "run", parents=[run], help="run the batch pipeline once", allow_abbrev=False,
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=RUN_EPILOG,
+        description="Read input files and feeds, extract, deduplicate and tag articles, write Parquet.")
+    watch = commands.add_parser(
+        "watch", parents=[run], help="run the batch pipeline in cycles until stopped", allow_abbrev=False,
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=RUN_EPILOG,
+        description="Run the pipeline every --interval against the same output, each cycle a normal run "
+        "with its own run id; SIGINT or SIGTERM lets the current cycle finish, then stops.")
+    watch.add_argument("--interval", default="15m", type=parse_interval, metavar="DURATION",
+                       help="time from one cycle's start to the next: 90, 30s, 15m, 1h (default 15m)")
+    watch.add_argument("--cycles", type=int, metavar="N", help="stop after N cycles (default: never)")
     stats = commands.add_parser("stats", help="summarize an output folder (DuckDB)",
                                 description="Articles per day and outlet, NATO and Ukraine mentions, top outlets, "
                                 "republished stories, duplicates, errors by stage and the last runs.")
@@ -126,9 +147,9 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
-def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
-    from pipeline.config import ConfigError, build_config, read_config_file
-    from pipeline.run import UsageError, execute, new_run_id, summary  # imports Beam I/O while logging is quiet
+def _config_from(args: argparse.Namespace):
+    """The run configuration from --config and the flags; ConfigError when it is bad."""
+    from pipeline.config import build_config, read_config_file
 
     fetch = {key: value for key, value in (("user_agent", args.user_agent),
                                            ("allow_private_network", args.allow_private_network),
@@ -140,9 +161,16 @@ def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
              "max_input_bytes": args.max_input_bytes, "fail_on_errors": args.fail_on_errors,
              "run_id": args.run_id, "log_level": args.log_level, "log_format": args.log_format,
              "dedup_window_days": args.dedup_window_days}
+    file_values = read_config_file(args.config) if args.config else {}
+    return build_config(file_values, flags)
+
+
+def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
+    from pipeline.config import ConfigError
+    from pipeline.run import UsageError, execute, new_run_id, summary  # imports Beam I/O while logging is quiet
+
     try:
-        file_values = read_config_file(args.config) if args.config else {}
-        config = build_config(file_values, flags)
+        config = _config_from(args)
     except ConfigError as exc:
         return _fail(str(exc))
     if config.run_id is None:  # fixed here so that every log line can carry it
@@ -157,6 +185,45 @@ def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
         return EXIT_FAILED
     if config.fail_on_errors and report.counts["errors"]:
         return EXIT_ERRORS
+    return EXIT_OK
+
+
+def watch_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
+    """Cycles of `run` until SIGINT/SIGTERM (or --cycles): one log line per cycle; a failed
+    cycle is logged and the next one runs; a signal lets the running cycle finish."""
+    from pipeline.config import ConfigError
+    from pipeline.run import UsageError, execute, new_run_id
+
+    try:
+        config = _config_from(args)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    configure_logging(config.log_level, config.log_format, "watch")
+    log = logging.getLogger("newsbeam.watch")
+    log.info("watching: a cycle every %.0f s; SIGINT or SIGTERM stops after the current cycle", args.interval)
+    cycle = 0
+    while not stop.is_set() and (args.cycles is None or cycle < args.cycles):
+        cycle += 1
+        started = time.monotonic()
+        run_id = new_run_id(dt.datetime.now(dt.timezone.utc))
+        configure_logging(config.log_level, config.log_format, run_id)
+        try:
+            report = execute(dataclasses.replace(config, run_id=run_id), beam_argv)
+        except UsageError as exc:
+            return _fail(str(exc))
+        c = report.counts
+        logging.getLogger("newsbeam.watch").info(
+            "cycle %d %s in %.1f s: %d items, %d articles, %d duplicates, %d errors, %d skipped",
+            cycle, report.status, report.seconds, c["input_items"], c["articles"], c["duplicates"], c["errors"],
+            c["skipped"])
+        if args.cycles is not None and cycle >= args.cycles:
+            break
+        stop.wait(max(0.0, args.interval - (time.monotonic() - started)))
+    configure_logging(config.log_level, config.log_format, "watch")
+    log.info("stopped after %d cycle(s)", cycle)
     return EXIT_OK
 
 
@@ -193,6 +260,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         return EXIT_USAGE
     if args.command == "stats":
         return stats_command(args, rest)
+    if args.command == "watch":
+        return watch_command(args, rest)
     if args.command == "validate":
         return validate_command(args, rest)
     stray = [a for a in rest if not a.startswith("--") and not _is_option_value(rest, a)]

@@ -115,3 +115,38 @@ def test_validate_checks_config_inputs_and_feeds(tmp_path, capsys):
 @pytest.mark.parametrize("example", ["crontab", "kubernetes-cronjob.yaml", "airflow_dag.py"])
 def test_readme_points_at_every_example(example):
     assert f"examples/{example}" in (ROOT / "README.md").read_text()
+
+
+def test_watch_runs_cycles_and_stops_cleanly_on_sigterm(tmp_path):
+    import signal
+    import time
+
+    output = tmp_path / "out"
+    process = subprocess.Popen([NEWSBEAM, "watch", "--interval", "1s", "--input", f"{SAMPLES}/txt/*.txt",
+                                "--output", str(output)], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list((output / "_runs").glob("*.json"))) < 2:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+    _, log = process.communicate(timeout=120)
+    assert process.returncode == 0, log[-2000:]
+    manifests = sorted((json.loads(p.read_text()) for p in (output / "_runs").glob("*.json")),
+                       key=lambda m: m["started_at"])
+    assert len(manifests) >= 2 and len({m["run_id"] for m in manifests}) == len(manifests)
+    first = manifests[0]["counts"]
+    assert (first["articles"], first["duplicates"]) == (4, 1)  # samples/txt: five dumps, one a reprint
+    assert all(m["counts"]["articles"] == 0 and m["counts"]["skipped"] == 5 for m in manifests[1:])
+    cycles = [line for line in log.splitlines() if "newsbeam.watch: cycle" in line]
+    assert len(cycles) == len(manifests) and "stopped after" in log
+    assert not (output / "_staging").exists()
+
+
+def test_watch_interval_and_cycles(tmp_path):
+    from pipeline.cli import parse_interval
+
+    assert [parse_interval(t) for t in ("90", "30s", "15m", "1h")] == [90, 30, 900, 3600]
+    with pytest.raises(Exception):
+        parse_interval("soon")
+    assert main(["watch", "--interval", "1s", "--cycles", "1", "--input", f"{SAMPLES}/txt/*.txt",
+                 "--output", str(tmp_path)]) == 0
+    assert len(list((tmp_path / "_runs").glob("*.json"))) == 1
