@@ -150,3 +150,35 @@ def test_watch_interval_and_cycles(tmp_path):
     assert main(["watch", "--interval", "1s", "--cycles", "1", "--input", f"{SAMPLES}/txt/*.txt",
                  "--output", str(tmp_path)]) == 0
     assert len(list((tmp_path / "_runs").glob("*.json"))) == 1
+
+
+def test_built_wheel_runs_with_multiprocess_workers_outside_the_checkout(tmp_path):
+    """What Dataflow, Flink or Spark workers get (--extra_package): the wheel alone."""
+    import site
+    import venv
+
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(dist), str(ROOT)], check=True, capture_output=True)
+    (wheel,) = dist.glob("newsbeam-*.whl")
+    fresh = tmp_path / "venv"
+    venv.create(fresh, with_pip=False)
+    fresh_site = next((fresh / "lib").glob("python3*/site-packages"))
+    # The dependencies come from the project's environment, but not its editable install of this
+    # checkout: a path added by a .pth line is not a site dir, so its .pth hooks never run.
+    (fresh_site / "deps.pth").write_text(site.getsitepackages()[0] + "\n")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+                    "--target", str(fresh_site), str(wheel)], check=True, capture_output=True)
+    python, work = fresh / "bin" / "python", tmp_path / "elsewhere"
+    work.mkdir()
+    where = subprocess.run([str(python), "-c", "import pipeline, transforms.dedup, configs; "
+                            "print(pipeline.__file__); print(configs.DEFAULT_LEXICON.is_file())"],
+                           cwd=work, capture_output=True, text=True, check=True).stdout.split()
+    assert where[0].startswith(str(fresh_site)) and where[1] == "True"
+    result = subprocess.run([str(python), "-m", "pipeline.cli", "run", "--input", f"{SAMPLES}/**",
+                             "--output", str(work / "out"), "--direct_num_workers=2",
+                             "--direct_running_mode=multi_processing"], cwd=work, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    (manifest_path,) = (work / "out" / "_runs").glob("*.json")
+    manifest = json.loads(manifest_path.read_text())
+    assert manifest["accounting_ok"] and manifest["counts"]["articles"] == 13
