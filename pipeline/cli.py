@@ -104,6 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
                                 "republished stories, duplicates, errors by stage and the last runs.")
     stats.add_argument("output", metavar="OUTPUT", help="a newsbeam output folder")
     stats.add_argument("--format", choices=("table", "json"), default="table")
+    compact = commands.add_parser("compact", help="merge each partition's per-run files into one, atomically",
+                                  description="Rewrite every partition that holds several files as one file, "
+                                  "swapped in atomically; readers never see a row twice or miss one. Local "
+                                  "outputs only; do not run it while a run writes to the same output.")
+    compact.add_argument("output", metavar="OUTPUT")
+    compact.add_argument("--date", action="append", metavar="YYYY-MM-DD", help="only these dates; repeatable")
     validate = commands.add_parser("validate", help="check a config without running the pipeline",
                                    description="Check keys and types, Beam options, the lexicon and the inputs; "
                                    "with --check-feeds, that every feed answers and parses. Exit 0 valid, 2 not.")
@@ -240,6 +246,21 @@ def stats_command(args: argparse.Namespace, rest: list[str]) -> int:
     return EXIT_OK
 
 
+def compact_command(args: argparse.Namespace, rest: list[str]) -> int:
+    from pipeline.compact import CompactError, compact
+
+    if rest:
+        return _fail(f"unexpected argument(s): {' '.join(rest)}")
+    try:
+        done = compact(args.output, args.date)
+    except CompactError as exc:
+        return _fail(str(exc))
+    for item in done:
+        print(f"{item['table']}/{item['partition']}: {item['files']} files -> 1 ({item['rows']} rows)")
+    print(f"compacted {len(done)} partition(s)")
+    return EXIT_OK
+
+
 def validate_command(args: argparse.Namespace, rest: list[str]) -> int:
     from pipeline.validate import validate
 
@@ -264,6 +285,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         return watch_command(args, rest)
     if args.command == "validate":
         return validate_command(args, rest)
+    if args.command == "compact":
+        return compact_command(args, rest)
     stray = [a for a in rest if not a.startswith("--") and not _is_option_value(rest, a)]
     if stray:
         return _fail(f"unexpected argument(s): {' '.join(stray)}")

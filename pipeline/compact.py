@@ -1,0 +1,94 @@
+"""`newsbeam compact OUTPUT [--date D ...]`: merge each partition's per-run files into one.
+
+Hourly runs leave one small file per partition per run; readers prefer few
+large ones. A partition is rewritten as one zstd file (rows sorted as a run
+writes them) in ``_staging/``, then swapped with the partition folder in one
+atomic step (Linux ``renameat2(RENAME_EXCHANGE)``): a reader sees either all
+the old files or the one new file, never both and never neither. The row count
+is checked before the swap, and a file a run committed meanwhile is moved
+into the new folder, so no row is lost or duplicated. Local outputs only:
+object stores have no atomic folder swap.
+"""
+from __future__ import annotations
+
+import ctypes
+import datetime as dt
+import os
+import secrets
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.schema import SORT_KEYS
+from pipeline.writers import STAGING
+
+TABLES = ("articles", "duplicates", "errors")
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+class CompactError(RuntimeError):
+    pass
+
+
+def _exchange(a: Path, b: Path) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if not hasattr(libc, "renameat2"):
+        raise CompactError("this system has no atomic folder exchange (renameat2); compaction needs Linux")
+    if libc.renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) != 0:
+        raise CompactError(f"cannot exchange {a} and {b}: {os.strerror(ctypes.get_errno())}")
+
+
+def partitions(output: Path, dates: list[str] | None = None):
+    """(table, partition folder) of every partition, optionally only the given dates."""
+    for table in TABLES:
+        depth = "date=*" if table == "errors" else "date=*/outlet=*"
+        for folder in sorted((output / table).glob(depth)):
+            day = (folder if table == "errors" else folder.parent).name.removeprefix("date=")
+            if folder.is_dir() and (not dates or day in dates):
+                yield table, folder
+
+
+def compact_partition(output: Path, table: str, folder: Path) -> dict | None:
+    files = sorted(folder.glob("*.parquet"))
+    if len(files) < 2:
+        return None
+    merged = pa.concat_tables([pq.read_table(f, partitioning=None) for f in files], promote_options="default")
+    keys = [(k, "ascending") for k in SORT_KEYS[table] if k in merged.column_names]
+    merged = merged.sort_by(keys)
+    token = f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    work = output / STAGING / f"compact-{token}"
+    fresh = work / folder.name
+    fresh.mkdir(parents=True)
+    target = fresh / f"part-compacted-{token}-0.parquet"
+    pq.write_table(merged, target, compression="zstd")
+    if pq.read_metadata(target).num_rows != sum(pq.read_metadata(f).num_rows for f in files):
+        shutil.rmtree(work)
+        raise CompactError(f"{folder}: row counts differ after merging; partition left as it was")
+    _exchange(fresh, folder)  # the partition folder now holds the merged file; `fresh` the old files
+    merged_names = {f.name for f in files}
+    for late in fresh.glob("*.parquet"):  # a file a run committed while we merged goes back in
+        if late.name not in merged_names:
+            os.rename(late, folder / late.name)
+    shutil.rmtree(work)
+    return {"table": table, "partition": folder.relative_to(output / table).as_posix(), "files": len(files),
+            "rows": merged.num_rows}
+
+
+def compact(output: str, dates: list[str] | None = None) -> list[dict]:
+    root = Path(output)
+    if "://" in output:
+        raise CompactError("compact works on local outputs only (object stores have no atomic folder swap)")
+    if not root.is_dir():
+        raise CompactError(f"{output} is not a folder")
+    done = []
+    for table, folder in partitions(root, dates):
+        result = compact_partition(root, table, folder)
+        if result:
+            done.append(result)
+    staging = root / STAGING
+    if staging.is_dir() and not any(staging.iterdir()):
+        staging.rmdir()
+    return done
