@@ -226,3 +226,22 @@ def test_compact_merges_partitions_atomically_while_a_reader_reads(tmp_path):
     assert all(len(list(p.glob("*.parquet"))) == 1 for p in (output / "articles").glob("date=*/outlet=*"))
     assert not (output / "_staging").exists()
     assert main(["compact", str(output), "--date", "2025-03-01"]) == 0  # nothing left to merge: a no-op
+
+
+def test_readme_analysis_examples_agree(samples_output, tmp_path, monkeypatch):
+    import duckdb
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Analyse the output"):readme.index("`newsbeam stats OUTPUT")]
+    (sql,) = re.findall(r"```sql\n(.*?)```", section, re.S)
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(blocks) == 4
+    (tmp_path / "out").symlink_to(samples_output)
+    monkeypatch.chdir(tmp_path)  # the examples read ./out
+    expected = [tuple(row) for row in duckdb.sql(sql).fetchall()]
+    assert expected and all(row[1] > 0 for row in expected)
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - the README's own examples
+    for name in ("top_duckdb", "top_pandas", "top_polars"):
+        assert [tuple(row) for row in namespace[name]] == expected, name
