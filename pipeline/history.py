@@ -4,8 +4,8 @@ Read are the ``articles`` and ``duplicates`` partitions within ``window_days``
 days before or after each date the current run's articles fall on: copies of
 a story are published close together, and re-ingesting an old article finds
 its earlier copy whatever its age. Those dates are only known once articles
-are extracted, so the partitions are matched inside the pipeline
-(``fileio.MatchAll``).
+are extracted, so the files are matched inside the pipeline
+(``fileio.MatchAll``) and filtered by the dates.
 Deriving the seen set from the committed files means it can never disagree
 with them: a killed run's unrenamed files are simply not there.
 """
@@ -61,15 +61,27 @@ class ReadHistory(beam.PTransform):
 
     def expand(self, articles):
         run, output, days = self._run, self._output, self._window_days
-        dates = (articles
-                 | "ArticleDates" >> beam.Map(lambda a: partition_date(a, run))
-                 | "EachArticleDate" >> beam.Distinct()
-                 | "WindowAround" >> beam.FlatMap(lambda d: window_dates(d, days))
-                 | "EachDateOnce" >> beam.Distinct())
-        return (dates
-                | "PartitionGlobs" >> beam.FlatMap(lambda d: [
-                    FileSystems.join(output, table, f"date={d}", "*", "*.parquet")
-                    for table in ("articles", "duplicates")])
+        dates = beam.pvalue.AsSingleton(
+            articles
+            | "ArticleDates" >> beam.Map(lambda a: partition_date(a, run))
+            | "EachArticleDate" >> beam.Distinct()
+            | "WindowAround" >> beam.FlatMap(lambda d: window_dates(d, days))
+            | "GatherDates" >> beam.combiners.ToList()
+            | "AsDateSet" >> beam.Map(frozenset))
+        # One listing per table, filtered by date: on object stores every match is a round of
+        # client set-up and listing, so one glob per date would cost far more than it saves.
+        globs = [FileSystems.join(output, table, "date=*", "*", "*.parquet") for table in ("articles", "duplicates")]
+        return (articles.pipeline
+                | "TableGlobs" >> beam.Create(globs)
                 | "MatchWritten" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)
+                | "InWindow" >> beam.Filter(lambda meta, wanted: _date_of(meta.path) in wanted, dates)
                 | "OpenWritten" >> fileio.ReadMatches()
                 | "ReadRows" >> beam.ParDo(_ReadRowsFn()))
+
+
+def _date_of(path: str) -> str:
+    """The partition date in a written file's path (``.../date=YYYY-MM-DD/...``)."""
+    for part in path.replace("\\", "/").split("/"):
+        if part.startswith("date="):
+            return part[5:]
+    return ""

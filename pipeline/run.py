@@ -104,6 +104,7 @@ def execute(config: Config, beam_argv: list[str]) -> RunReport:
     run = RunContext(run_id=config.run_id or new_run_id(started), ingested_at=started)
     try:
         options = beam_options(config, beam_argv)
+        FileSystems.set_options(options)  # the driver's own file access (s3://, gs://) uses them too
         lexicon = load_lexicon(config.lexicon)
         inputs = match_inputs(config.input) if config.input else []
         fetch = config.fetch_settings()

@@ -149,6 +149,16 @@ def read_committed(output: str, run_id: str) -> list[dict]:
         return json.loads(handle.read())
 
 
+def delete_tree(path: str) -> None:
+    """Delete a folder and everything below it; on object stores, every object under the prefix."""
+    if "://" in path:
+        found = FileSystems.match([FileSystems.join(path, "**")])[0].metadata_list
+        if found:
+            FileSystems.delete([m.path for m in found])
+    elif FileSystems.exists(path):
+        FileSystems.delete([path])
+
+
 def remove_interrupted_staging(output: str) -> list[str]:
     """Delete what interrupted runs left under ``_staging/``; returns their run ids.
 
@@ -164,7 +174,7 @@ def remove_interrupted_staging(output: str) -> list[str]:
         found |= set(os.listdir(root))  # a local folder can be left with no file in it
     found = sorted(found)
     for run_id in found:
-        FileSystems.delete([FileSystems.join(root, run_id)])
+        delete_tree(FileSystems.join(root, run_id))
     if os.path.isdir(root) and not os.listdir(root):
         os.rmdir(root)
     return found
@@ -172,9 +182,7 @@ def remove_interrupted_staging(output: str) -> list[str]:
 
 def remove_staging(output: str, run_id: str) -> None:
     """Delete this run's staging folder, and the staging root once no run uses it."""
-    path = staging_dir(output, run_id)
-    if FileSystems.exists(path):
-        FileSystems.delete([path])
+    delete_tree(staging_dir(output, run_id))
     root = FileSystems.join(output, STAGING)
     if os.path.isdir(root) and not os.listdir(root):
         os.rmdir(root)  # local only: object stores have no empty folders to leave behind

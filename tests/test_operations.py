@@ -245,3 +245,49 @@ def test_readme_analysis_examples_agree(samples_output, tmp_path, monkeypatch):
         exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - the README's own examples
     for name in ("top_duckdb", "top_pandas", "top_polars"):
         assert [tuple(row) for row in namespace[name]] == expected, name
+
+
+def test_output_on_s3_through_beam_filesystems(tmp_path, monkeypatch):
+    """A real S3-compatible server (moto's standalone server) on loopback, not a mocked client."""
+    import socket
+    import time
+
+    boto3 = pytest.importorskip("boto3")
+    server_bin = Path(sys.executable).with_name("moto_server")
+    if not server_bin.exists():
+        pytest.skip("moto_server is not installed")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([str(server_bin), "-H", "127.0.0.1", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        endpoint = f"http://127.0.0.1:{port}"
+        for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                            "AWS_DEFAULT_REGION": "us-east-1"}.items():
+            monkeypatch.setenv(name, value)
+        s3 = boto3.client("s3", endpoint_url=endpoint)
+        s3.create_bucket(Bucket="news")
+        options = ["--s3_endpoint_url", endpoint, "--s3_region_name", "us-east-1"]
+        for run_id in ("first", "second"):
+            assert run_newsbeam("--input", f"{SAMPLES}/**", "--output", "s3://news/out", "--run-id", run_id,
+                                *options) == 0
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="news")["Contents"]]
+        manifests = {k: json.loads(s3.get_object(Bucket="news", Key=k)["Body"].read())
+                     for k in keys if k.startswith("out/_runs/")}
+        first, second = manifests["out/_runs/first.json"], manifests["out/_runs/second.json"]
+        assert first["accounting_ok"] and (first["counts"]["articles"], first["counts"]["duplicates"]) == (13, 4)
+        # the second run read the first one's output back from S3: nothing written twice
+        assert (second["counts"]["articles"], second["counts"]["skipped"]) == (0, 17)
+        reported = {f["path"] for m in manifests.values() for f in m["files"]}
+        assert reported == {f"s3://news/{k}" for k in keys if k.endswith(".parquet")}
+        assert not [k for k in keys if "/_staging/" in k]
+    finally:
+        server.terminate()
+        server.wait()
