@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import os
 import re
 import signal
 import sys
@@ -234,8 +235,6 @@ def watch_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
 
 
 def stats_command(args: argparse.Namespace, rest: list[str]) -> int:
-    import os
-
     from pipeline.stats import render
 
     if rest:

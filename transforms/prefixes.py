@@ -8,6 +8,7 @@ from the parsed pattern, so users extending the lexicon never maintain them.
 """
 from __future__ import annotations
 
+import re
 from re import _constants as C  # noqa: N812 - the engine's opcode names
 from re import _parser as parser
 from typing import Optional
@@ -80,8 +81,6 @@ def _one(op, argument, length) -> tuple[Optional[set[str]], bool]:
 def trie_regex(words: set[str]) -> str:
     """One regex matching any of ``words``, shaped as a trie (n(?:ato|avo)|o(?:tan)...): the
     engine then tests one set of first letters per position instead of every word."""
-    import re
-
     trie: dict = {}
     for word in words:
         node = trie
@@ -110,8 +109,6 @@ class WordMatcher:
     """
 
     def __init__(self, groups: list[tuple[str, list[str]]]):
-        import re
-
         self._names = [name for name, _ in groups]
         parts, prefixes = [], set()
         for i, (_, patterns) in enumerate(groups):

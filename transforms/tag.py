@@ -93,7 +93,7 @@ class Tagger:
         break_starts = [b[0] for b in breaks]
         named: dict[int, set] = {}
         for mention in mentions:
-            named.setdefault(bisect.bisect_right(break_starts, mention[2]), set()).add(mention[0])
+            named.setdefault(bisect.bisect_right(break_starts, mention.start), set()).add(mention.entity)
         for index, entities in named.items():  # insertion order: sentence order
             start = breaks[index - 1][1] if index else 0
             if index < len(breaks):
