@@ -74,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--extraction", choices=("default", "fast", "precision", "recall"),
                      help="trafilatura trade-off for HTML pages")
     run.add_argument("--min-text-chars", type=int, metavar="N", help="shorter texts become error rows")
+    run.add_argument("--extract-timeout", type=float, metavar="SECONDS", dest="extract_timeout_seconds",
+                     help="a page taking longer to extract becomes an error row (timeout); 0: no limit")
     run.add_argument("--max-input-bytes", type=int, metavar="N", help="larger files become error rows")
     run.add_argument("--fail-on-errors", action="store_true", default=None,
                      help="exit with status 3 when any error row was written")
@@ -165,6 +167,7 @@ def _config_from(args: argparse.Namespace):
     flags = {"input": args.input, "feeds": args.feed, "fetch": fetch or None,
              "output": args.output, "outlet": args.outlet, "lexicon": args.lexicon,
              "extraction": args.extraction, "min_text_chars": args.min_text_chars,
+             "extract_timeout_seconds": args.extract_timeout_seconds,
              "max_input_bytes": args.max_input_bytes, "fail_on_errors": args.fail_on_errors,
              "run_id": args.run_id, "log_level": args.log_level, "log_format": args.log_format,
              "dedup_window_days": args.dedup_window_days}
@@ -275,6 +278,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     logging.basicConfig(level=logging.ERROR)
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
+    rest = [a for a in rest if a != "--"]  # 'newsbeam run ... -- --runner X' separates Beam's options
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE

@@ -34,6 +34,7 @@ class Config:
     lexicon: str = str(DEFAULT_LEXICON)
     extraction: str = "default"
     min_text_chars: int = 50
+    extract_timeout_seconds: float = 10.0
     max_input_bytes: int = 50 * 1024 * 1024
     fail_on_errors: bool = False
     dedup_window_days: int = 30
@@ -78,6 +79,12 @@ def _int(minimum):
             raise TypeError(f"a whole number >= {minimum}")
         return value
     return check
+
+
+def _seconds(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise TypeError("a number of seconds >= 0")
+    return float(value)
 
 
 def _bool(value):
@@ -176,6 +183,7 @@ CHECKS = {
     "lexicon": _string,
     "extraction": _choice(EXTRACTION_MODES),
     "min_text_chars": _int(0),
+    "extract_timeout_seconds": _seconds,
     "max_input_bytes": _int(1),
     "fail_on_errors": _bool,
     "dedup_window_days": _int(0),

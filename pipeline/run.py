@@ -122,7 +122,7 @@ def execute(config: Config, beam_argv: list[str]) -> RunReport:
               runner_name(options))
 
     settings = ExtractSettings(min_text_chars=config.min_text_chars, extraction=config.extraction,
-                               outlet=config.outlet)
+                               outlet=config.outlet, timeout_seconds=config.extract_timeout_seconds)
     pipeline = beam.Pipeline(runner=make_runner(options), options=options)
     _ = pipeline | "IngestNews" >> IngestNews(inputs, output, run, lexicon, settings, config.max_input_bytes,
                                               feeds, fetch, feed_state, config.dedup_window_days)

@@ -187,3 +187,28 @@ def test_bad_input_becomes_error_rows_and_the_run_goes_on(tmp_path):
     # nothing landed outside the output folder
     for path in output.rglob("*"):
         assert os.path.realpath(path).startswith(os.path.realpath(output) + os.sep)
+
+
+def test_pathological_pages_cannot_stall_a_run(tmp_path):
+    """A 5 MB page takes trafilatura 10+ s: over the limit it becomes a timeout row, the rest goes on."""
+    from tests.support.pathological import binary_blob, deep_nesting, huge_markup
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "huge.html").write_text(huge_markup(5), encoding="utf-8")
+    (folder / "nested.html").write_text(deep_nesting(10_000), encoding="utf-8")
+    (folder / "blob.html").write_bytes(binary_blob())
+    for page in (SAMPLES / "html").glob("*.html"):
+        (folder / page.name).write_bytes(page.read_bytes())
+    output = tmp_path / "out"
+    assert run_newsbeam("--input", folder, "--output", output, "--extract-timeout", "2") == 0
+    manifest = check_accounting(output)
+    assert manifest["timings_seconds"]["pipeline"] < 60
+    errors = {Path(e["source"]).name: e for e in rows(output, "errors")}
+    assert (errors["huge.html"]["stage"], errors["huge.html"]["error_type"]) == ("extract", "timeout")
+    assert "extract_timeout_seconds" in errors["huge.html"]["message"]
+    assert errors["blob.html"]["stage"] in ("decode", "extract")
+    assert "nested.html" in errors or "nested.html" in {Path(a["source"]).name for a in rows(output, "articles")}
+    samples = {page.name for page in (SAMPLES / "html").glob("*.html")}
+    assert samples <= {Path(a["source"]).name for a in rows(output, "articles")} | \
+        {Path(d["source"]).name for d in rows(output, "duplicates")}

@@ -20,6 +20,7 @@ from transforms.clean_text import clean_dump, clean_lines
 from transforms.html_text import fragment_to_text
 from transforms.ids import article_id, canonical_url, content_hash, url_domain
 from transforms.language import LanguageDetector
+from transforms.page_extractor import ExtractionTimeout, ExtractorCrashed, PageExtractor
 from transforms.parse import language_code
 from transforms.records import (METRICS_NAMESPACE, STAGE_EXTRACT, Document, RunContext,
                                 error_row)
@@ -50,6 +51,7 @@ class ExtractSettings:
     min_text_chars: int = 50
     extraction: str = "default"
     outlet: Optional[str] = None  # forces the outlet of every article
+    timeout_seconds: float = 10.0  # per page; 0 extracts in-thread without a limit
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,14 +73,12 @@ class _ExtractFn(beam.DoFn):
         self._settings = settings
         self._articles = Metrics.counter(METRICS_NAMESPACE, "extract.articles")
         self._errors = Metrics.counter(METRICS_NAMESPACE, "extract.errors")
+        self._timeouts = Metrics.counter(METRICS_NAMESPACE, "extract.timeouts")
         self._micros = Metrics.distribution(METRICS_NAMESPACE, "extract.micros")
 
     def setup(self):
-        import trafilatura  # heavy import, once per worker
-
-        self._trafilatura = trafilatura
-        # A page without text is an error row here; trafilatura's own ERROR lines about it are noise.
-        logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+        self._pages = PageExtractor(EXTRACTION_MODES[self._settings.extraction], self._settings.timeout_seconds)
+        self._pages.start()
         self._language = LanguageDetector()
         self._done = 0
         self._started = self._last_report = time.monotonic()
@@ -105,6 +105,13 @@ class _ExtractFn(beam.DoFn):
         for text_source, body_format, body in ((doc.text_source, doc.body_format, doc.body), *doc.alternatives):
             try:
                 extracted = self._extract(doc, text_source, body_format, body)
+            except ExtractionTimeout as exc:
+                self._timeouts.inc()
+                problem = ("timeout", f"{exc}; raise extract_timeout_seconds to allow slower pages", body)
+                continue
+            except ExtractorCrashed as exc:
+                problem = ("extractor_crashed", str(exc), body)
+                continue
             except Exception as exc:  # noqa: BLE001 - one bad page must not end the run
                 problem = ("no_text", f"extractor failed: {type(exc).__name__}: {exc}", body)
                 continue
@@ -128,10 +135,8 @@ class _ExtractFn(beam.DoFn):
         if text_source in ("feed_content", "feed_summary"):
             cleaned = clean_lines(fragment_to_text(body).splitlines(), doc.title)
             return _Extracted(doc.title, cleaned.text, text_source=text_source)
-        result = self._trafilatura.bare_extraction(
-            body, url=doc.url, with_metadata=True, include_comments=False,
-            **EXTRACTION_MODES[self._settings.extraction])
-        if result is None or not result.text:
+        result = self._pages.extract(body, doc.url)
+        if result is None:
             return None
         title = doc.title or result.title
         cleaned = clean_lines(result.text.splitlines(), title)
@@ -179,6 +184,9 @@ class _ExtractFn(beam.DoFn):
         """Detected from the text when there is enough of it; else what the source declares."""
         detected = self._language.detect(found.text) if len(found.text) >= DETECT_MIN_CHARS else None
         return detected or doc.language or found.language or self._language.detect(found.text)
+
+    def teardown(self):
+        self._pages.close()
 
     def _report_progress(self):
         self._done += 1
