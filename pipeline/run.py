@@ -25,6 +25,7 @@ from pipeline.feed_reader import FeedSpec
 from pipeline.feed_state import load_state, save_state, updated_state
 from pipeline.readers import InputError, match_inputs
 from pipeline.runner import make_runner, runner_name
+from pipeline.stage_times import stage_seconds
 from pipeline.writers import (ensure_dir, read_committed, read_run_log, remove_interrupted_staging,
                               remove_staging)
 from transforms.extract import ExtractSettings
@@ -47,6 +48,7 @@ class RunReport:
     manifest_path: str
     seconds: float
     error: Optional[str] = None
+    stages: dict = dataclasses.field(default_factory=dict)  # {stage: worker seconds}
 
 
 def new_run_id(now: dt.datetime) -> str:
@@ -127,11 +129,12 @@ def execute(config: Config, beam_argv: list[str]) -> RunReport:
     _ = pipeline | "IngestNews" >> IngestNews(inputs, output, run, lexicon, settings, config.max_input_bytes,
                                               feeds, fetch, feed_state, config.dedup_window_days)
 
-    status, error, files, counters, sums, feed_log = "succeeded", None, [], {}, {}, []
+    status, error, files, counters, sums, feed_log, stages = "succeeded", None, [], {}, {}, [], {}
     try:
         result = pipeline.run()
         result.wait_until_finish()
         counters, sums = _metrics(result)
+        stages = stage_seconds(result)
         files = read_committed(output, run.run_id)
         feed_log = read_run_log(output, run.run_id, "feeds")
         if feeds:  # only after the files are committed: a failed run fetches again next time
@@ -159,7 +162,9 @@ def execute(config: Config, beam_argv: list[str]) -> RunReport:
         "timings_seconds": {"preflight": round(preflight, 3), "pipeline": round(seconds - preflight, 3),
                             "total": round(seconds, 3),
                             # summed over workers: the share of the run that text extraction took
-                            "extract_cpu": round(sums.get("extract.micros", 0) / 1e6, 3)},
+                            "extract_cpu": round(sums.get("extract.micros", 0) / 1e6, 3),
+                            # per stage, from the workers' execution-time metrics (summed over workers)
+                            "stages": stages},
         "counts": counts,
         "accounting_ok": manifests.accounting_ok(counts) if status == "succeeded" else None,
         "feeds": feed_log,
@@ -168,7 +173,7 @@ def execute(config: Config, beam_argv: list[str]) -> RunReport:
     path = manifests.write_manifest(output, run.run_id, manifest)
     if status == "succeeded" and not manifest["accounting_ok"]:
         _LOG.error("run %s: counts do not add up: %s", run.run_id, counts)
-    return RunReport(run.run_id, status, counts, files, path, seconds, error)
+    return RunReport(run.run_id, status, counts, files, path, seconds, error, stages)
 
 
 def summary(report: RunReport) -> str:
@@ -191,4 +196,5 @@ def summary(report: RunReport) -> str:
         f"  errors        {c['errors']:>6}   ({stages})",
         f"  skipped       {c['skipped']:>6}",
         f"  files written {c['files_written']:>6}   manifest {report.manifest_path}",
-    ] + ([f"  FAILED: {report.error}"] if report.error else []))
+    ] + ([f"  time by stage  {', '.join(f'{k} {v:.1f} s' for k, v in report.stages.items())}"]
+         if report.stages else []) + ([f"  FAILED: {report.error}"] if report.error else []))

@@ -194,6 +194,15 @@ def clean_lines(lines: Iterable[str], title: Optional[str] = None) -> CleanedTex
     return CleanedText(title, tuple(kept), date_hint, "dateline" if date_hint else None, tuple(removed))
 
 
+def tidy_extracted(text: str, title: Optional[str] = None) -> str:
+    """Text that an HTML extractor already freed of boilerplate: spacing normalized, blank
+    lines and repeats of the title dropped, nothing else. The furniture rules of
+    :func:`clean_lines` are for dumps; on trafilatura's output they cost real body
+    lines (short headings, link lists), measured in ``bench/extraction_quality.py``."""
+    lines = (normalize_line(raw) for raw in text.splitlines())
+    return "\n".join(line for line in lines if line and not (title and _same(line, title)))
+
+
 def _drop_bare_captions(removed: list, kept: list[str]) -> list[str]:
     """Drop a caption's bare copy: a line that recurs, photo credit added, as a removed caption."""
     credited = {line for category, line in removed if category == "caption"}

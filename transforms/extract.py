@@ -16,7 +16,7 @@ from typing import Optional
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from transforms.clean_text import clean_dump, clean_lines
+from transforms.clean_text import clean_dump, clean_lines, tidy_extracted
 from transforms.html_text import fragment_to_text
 from transforms.ids import article_id, canonical_url, content_hash, url_domain
 from transforms.language import LanguageDetector
@@ -139,12 +139,12 @@ class _ExtractFn(beam.DoFn):
         if result is None:
             return None
         title = doc.title or result.title
-        cleaned = clean_lines(result.text.splitlines(), title)
+        text = tidy_extracted(result.text, title)
         published = parse_timestamp(result.date)
         # A page's own site name names the outlet of a page read from a file; for feed
         # entries the feed's configured name or the domain does.
         sitename = result.sitename if doc.source_type == "html" else None
-        return _Extracted(title, cleaned.text, author=result.author, published_at=published,
+        return _Extracted(title, text, author=result.author, published_at=published,
                           date_source=DATE_PUBLISHED if published else None, url=result.url,
                           language=language_code(result.language), sitename=sitename, text_source=text_source)
 
