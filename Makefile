@@ -27,9 +27,10 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
+	$(BIN)/python -m bench.throughput
+	$(BIN)/python -m bench.extraction_quality
 	$(BIN)/python -m bench.fetch_throughput
 	$(BIN)/python -m bench.near_dup_quality
-	$(BIN)/python -m bench.dedup_scaling
 	$(BIN)/python -m bench.tagging
 
 lock: $(STAMP)
