@@ -82,11 +82,11 @@ def real_pages(work: Path) -> None:
     print(f"  (a) loop alone, without interpreter start: {loop['documents'] / loop['seconds']:.1f} docs/s")
     for name, run in runs.items():
         print(f"  {name[:3]} worker seconds by stage: {_stages(run['stages'])}")
-    print(f"  targets: b/a >= 0.9, c/a >= 1.7")
+    print("  targets: b/a >= 0.9, c/a >= 1.7")
 
 
 def synthetic(work: Path, sizes: list[int]) -> None:
-    print(f"\nsynthetic corpora, newsbeam multi_processing, 2 workers (peak = all its processes)")
+    print("\nsynthetic corpora, newsbeam multi_processing, 2 workers (peak = all its processes)")
     print(f"{'articles':>9}{'seconds':>9}{'docs/s':>8}{'peak MiB':>10}{'MiB/1k docs':>13}  worker seconds by stage")
     for size in sizes:
         corpus = write_corpus(size, work / f"corpus-{size}")
