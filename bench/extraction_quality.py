@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import logging
 import re
 import time
 from collections import Counter
@@ -33,6 +32,7 @@ from pathlib import Path
 from bench.common import SHARED
 from transforms.clean_text import tidy_extracted
 from transforms.extract import EXTRACTION_MODES
+from transforms.page_extractor import PageExtractor
 
 ZYTE = SHARED / "benchmarks" / "scrapinghub_aeb"
 EVAL = SHARED / "benchmarks" / "trafilatura_eval"
@@ -73,7 +73,7 @@ def page_scores(truth: str, predicted: str) -> tuple[float, float]:
 def macro_f1(pairs: list[tuple[float, float]]) -> tuple[float, float, float]:
     precision = sum(p for p, _ in pairs) / len(pairs)
     recall = sum(r for _, r in pairs) / len(pairs)
-    return precision, recall, 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, _f1(precision, recall)
 
 
 def _spaced(text: str) -> str:
@@ -88,18 +88,15 @@ def segment_counts(text: str, with_: list, without: list) -> tuple[int, int, int
 
 
 def _extract(task):
-    """(trafilatura's text, newsbeam's text, CPU seconds, title) of one page with one setting."""
-    import trafilatura
-
+    """(trafilatura's text, newsbeam's text, CPU seconds, title) of one page with one setting,
+    extracted by the pipeline's own call."""
     path, mode, comments = task
-    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    pages = PageExtractor({**EXTRACTION_MODES[mode], "include_comments": comments}, time_limit=0)
     html = gzip.open(path).read().decode("utf-8", errors="replace")
     started = time.process_time()
-    result = trafilatura.bare_extraction(html, with_metadata=True, include_comments=comments,
-                                         **EXTRACTION_MODES[mode])
+    page = pages.extract(html, None)
     seconds = time.process_time() - started
-    text = result.text if result is not None and result.text else ""
-    title = result.title if result is not None else None
+    text, title = (page.text, page.title) if page is not None else ("", None)
     return text, tidy_extracted(text, title), seconds, title or ""
 
 
@@ -147,7 +144,8 @@ def run() -> None:
                                                        [(f"{t}\n{c}", c, s, t) for _, c, s, t in e])
     print(f"\nextraction quality: {len(zyte)} scrapinghub_aeb pages (4-gram shingles, macro P/R), "
           f"{len(evaluation)} trafilatura_eval pages (segments)")
-    print(f"{'setting':<30}{'aeb P':>7}{'aeb R':>7}{'aeb F1':>8}{'eval P':>8}{'eval R':>8}{'eval F1':>8}{'mean F1':>8}{'ms/page':>9}")
+    print(f"{'setting':<30}{'aeb P':>7}{'aeb R':>7}{'aeb F1':>8}{'eval P':>8}{'eval R':>8}{'eval F1':>8}"
+          f"{'mean F1':>8}{'ms/page':>9}")
     for name, (z, e) in rows.items():
         p, r, f1 = macro_f1([page_scores(body, text) for (_, _, body), (text, *_) in zip(zyte, z)])
         tp = fn = fp = 0
@@ -156,7 +154,7 @@ def run() -> None:
             tp, fn, fp = tp + a, fn + b, fp + c
         ep, er = tp / (tp + fp), tp / (tp + fn)
         cpu = sum(row[2] for row in z + e) / (len(z) + len(e)) * 1000
-        ef1 = 2 * ep * er / (ep + er)
+        ef1 = _f1(ep, er)
         print(f"{name:<30}{p:>7.3f}{r:>7.3f}{f1:>8.3f}{ep:>8.3f}{er:>8.3f}{ef1:>8.3f}{(f1 + ef1) / 2:>8.4f}{cpu:>9.1f}")
     default_z, default_e = rows["default"]
     print(f"  newsbeam's text scored below bare trafilatura on {len(lowered_pages(zyte, default_z))} of {len(zyte)} "

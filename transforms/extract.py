@@ -1,8 +1,9 @@
 """Extract stage: every Document becomes one clean article row, or one error row.
 
 Pages go through trafilatura (title, author, date, body, language; comments
-excluded) under a per-page time limit (:mod:`transforms.page_extractor`), plain-text dumps through :mod:`transforms.clean_text`, feed entries
-through a fragment-to-text conversion. Here each article also gets its stable
+excluded) under a per-page time limit (:mod:`transforms.page_extractor`),
+plain-text dumps through :mod:`transforms.clean_text`, feed entries through a
+fragment-to-text conversion. Here each article also gets its stable
 identity (canonical URL, content hash, id), its publication date with where
 that date came from, its outlet and its language.
 """
