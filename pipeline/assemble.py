@@ -45,7 +45,7 @@ class IngestNews(beam.PTransform):
         documents, errors = [], []
         if self._inputs:
             read = pbegin | "Read" >> ReadInputFiles(self._inputs, self._max_input_bytes)
-            parsed = read.files | "Parse" >> ParseDocuments()
+            parsed = read.files | "Parse" >> ParseDocuments(self._settings.max_item_bytes)
             documents.append(parsed.documents)
             errors += [read.errors, parsed.errors]
         if self._feeds:
@@ -58,10 +58,11 @@ class IngestNews(beam.PTransform):
         history = extracted.articles | "ReadHistory" >> ReadHistory(self._output, run, self._window_days)
         deduped = {"articles": extracted.articles, "history": history} | "Dedup" >> Deduplicate()
         tagged = deduped["articles"] | "Tag" >> TagMentions(self._lexicon)
-        errors = (*errors, extracted.errors) | "AllErrors" >> beam.Flatten()
+        articles = tagged.articles | "PartitionArticles" >> KeyByPartition(ARTICLES, run)
+        duplicates = deduped[DUPLICATES] | "PartitionDuplicates" >> KeyByPartition(DUPLICATES, run)
+        errors = ((*errors, extracted.errors, deduped[ERRORS], tagged[ERRORS], articles[ERRORS], duplicates[ERRORS])
+                  | "AllErrors" >> beam.Flatten())
         keyed = (
-            tagged | "PartitionArticles" >> KeyByPartition(ARTICLES, run),
-            deduped[DUPLICATES] | "PartitionDuplicates" >> KeyByPartition(DUPLICATES, run),
-            errors | "PartitionErrors" >> KeyByPartition(ERRORS, run),
+            articles.rows, duplicates.rows, errors | "PartitionErrors" >> KeyByPartition(ERRORS, run),
         ) | "AllRows" >> beam.Flatten()
         return keyed | "Write" >> WritePartitionedParquet(self._output, run)

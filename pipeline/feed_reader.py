@@ -24,10 +24,10 @@ from apache_beam.metrics import Metrics
 from pipeline.fetcher import FetchError, Fetcher, FetchSettings
 from transforms.encoding import DecodeError, decode_bytes
 from transforms.feeds import FeedError, parse_feed
-from transforms.records import (ITEMS_COUNTER, METRICS_NAMESPACE, STAGE_FETCH, STAGE_PARSE, Document,
-                                error_row)
+from transforms.isolation import ERRORS, OutputCounter, error_type_of, failure_row
+from transforms.records import METRICS_NAMESPACE, STAGE_FETCH, STAGE_PARSE, Document, error_row
 
-ERRORS, LOG = "errors", "log"
+LOG = "log"
 HOST_BATCH = 32
 
 
@@ -39,18 +39,27 @@ class FeedSpec:
 
 
 def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+    """The host to group a URL's requests by; '' for a URL too broken to have one (its
+    request then fails as that item's error row)."""
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
 
 
 class _FetchByHostFn(beam.DoFn):
     """Batches of (host, items) in; each item handled on a thread of a pool, outputs in order.
 
     A handler returns (outputs, counts); counters are incremented here, on the bundle's
-    own thread, because Beam's metrics containers do not reach pool threads.
+    own thread, because Beam's metrics containers do not reach pool threads. Whatever a
+    handler raises makes its item one error row (stage ``STAGE``); the others go on.
     """
+    STAGE = STAGE_FETCH
+    BIRTHS = False  # whether the outputs are new input items (a feed's entries are)
 
     def __init__(self, settings: FetchSettings):
         self._settings = settings
+        self._counter = OutputCounter(self.BIRTHS)
 
     def setup(self):
         self._fetcher = Fetcher(self._settings)
@@ -65,10 +74,17 @@ class _FetchByHostFn(beam.DoFn):
         # queueing behind one host's per-host limit.
         groups = [sorted(group, key=self._order) for _, group in sorted(batch, key=lambda kv: kv[0])]
         items = [item for turn in itertools.zip_longest(*groups) for item in turn if item is not None]
-        for outputs, counts in self._pool.map(self._handle, items):
+        for outputs, counts in self._pool.map(self._isolated, items):
             for name, value in counts.items():
                 Metrics.counter(METRICS_NAMESPACE, name).inc(value)
+            self._counter.count(outputs)
             yield from outputs
+
+    def _isolated(self, item) -> tuple[list, dict]:
+        try:
+            return self._handle(item)
+        except Exception as exc:  # noqa: BLE001 - the item's own failure, never the run's
+            return [beam.pvalue.TaggedOutput(ERRORS, failure_row(item, self.STAGE, exc))], {}
 
     @staticmethod
     def _order(item):
@@ -79,6 +95,8 @@ class _FetchByHostFn(beam.DoFn):
 
 
 class _FetchFeedsFn(_FetchByHostFn):
+    BIRTHS = True
+
     def __init__(self, settings: FetchSettings, state: dict):
         super().__init__(settings)
         self._state = state
@@ -103,18 +121,20 @@ class _FetchFeedsFn(_FetchByHostFn):
                                 content_type=response.headers.get("content-type"))
         except FeedError as exc:
             return self._failed_feed(spec, log, STAGE_PARSE, exc.kind, str(exc), response.body)
-        entries = len(parsed.documents)
+        failed = [beam.pvalue.TaggedOutput(ERRORS, error_row(spec.url, STAGE_PARSE, f.error_type, f.message,
+                                                             f.excerpt, f.locator))
+                  for f in getattr(parsed, "failures", ())]
+        entries = len(parsed.documents) + len(failed)
         log.update(status="fetched", http_status=response.status, entries=entries,
                    warning=parsed.warning, etag=response.headers.get("etag"),
                    last_modified=response.headers.get("last-modified"), attempts=response.attempts)
-        counts = {"feeds.fetched": 1, "feeds.entries": entries, ITEMS_COUNTER: entries,
-                  "feeds.malformed": 1 if parsed.warning else 0}
-        return [*parsed.documents, beam.pvalue.TaggedOutput(LOG, log)], counts
+        counts = {"feeds.fetched": 1, "feeds.entries": entries, "feeds.malformed": 1 if parsed.warning else 0}
+        return [*parsed.documents, *failed, beam.pvalue.TaggedOutput(LOG, log)], counts
 
     @staticmethod
     def _failed_feed(spec, log, stage, kind, message, excerpt) -> tuple[list, dict]:
         # a feed that yields nothing is one input item, ending as one error row
-        counts = {"feeds.failed": 1, ITEMS_COUNTER: 1, f"{stage}.errors": 1}
+        counts = {"feeds.failed": 1}
         return ([beam.pvalue.TaggedOutput(ERRORS, error_row(spec.url, stage, kind, message, excerpt)),
                  beam.pvalue.TaggedOutput(LOG, {**log, "status": "failed", "stage": stage, "error": kind,
                                                 "message": message})], counts)
@@ -127,13 +147,13 @@ class _FetchPagesFn(_FetchByHostFn):
                 raise FetchError("robots_disallowed", f"robots.txt disallows {doc.url}")
             response = self._fetcher.get(doc.url)
             html, _ = decode_bytes(response.body)
-        except (FetchError, DecodeError) as exc:
-            kind = getattr(exc, "kind", "undecodable")
+        except Exception as exc:  # noqa: BLE001 - any failure to get the page: its feed text stands in
+            kind = getattr(exc, "kind", None) or ("undecodable" if isinstance(exc, DecodeError) else error_type_of(exc))
             if doc.body:  # the entry's own content stands in for its page
                 return [doc], {f"pages.failed.{kind}": 1, "pages.fallbacks": 1}
             return ([beam.pvalue.TaggedOutput(ERRORS, error_row(
                 doc.source, STAGE_FETCH, kind, f"{doc.url}: {exc}", "", doc.locator))],
-                {f"pages.failed.{kind}": 1, "fetch.errors": 1})
+                {f"pages.failed.{kind}": 1})
         own = ((doc.text_source, doc.body_format, doc.body),) if doc.body else ()
         page = dataclasses.replace(doc, url=response.url, body=html, body_format="html", text_source="page",
                                    alternatives=own + doc.alternatives)

@@ -15,18 +15,21 @@ in an input folder gives its files what a plain dump cannot say itself:
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import os
+import stat
 import zlib
 from typing import Iterable
 
 import apache_beam as beam
-import yaml
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from transforms.parse import ERRORS, detect_format
-from transforms.records import ITEMS_COUNTER, METRICS_NAMESPACE, STAGE_READ, InputFile, SourceFile, error_row
+from transforms.bounded_yaml import YamlError, load_yaml
+from transforms.isolation import ERRORS, ItemFn
+from transforms.parse import detect_format
+from transforms.records import METRICS_NAMESPACE, STAGE_READ, InputFile, SourceFile, error_row
 
 SIDECAR = "_meta.yaml"
 SIDECAR_KEYS = ("outlet", "url", "published", "language", "title", "author")
@@ -48,6 +51,16 @@ def _as_pattern(spec: str) -> str:
     return spec
 
 
+def _globstar_variants(pattern: str) -> list[str]:
+    """Patterns that together make each ``**/`` match zero or more folders, as in shells and
+    Python's glob; Beam's FileSystems read ``**/`` as one or more folders only."""
+    pieces = pattern.split("**/")
+    variants = []
+    for keep in itertools.product(("**/", ""), repeat=len(pieces) - 1):
+        variants.append(pieces[0] + "".join(k + p for k, p in zip(keep, pieces[1:])))
+    return variants
+
+
 def _sidecar_hints(folder: str) -> dict:
     """The sidecar of ``folder`` as {file pattern: {key: value}}, or {} when there is none."""
     path = FileSystems.join(folder, SIDECAR)
@@ -55,8 +68,8 @@ def _sidecar_hints(folder: str) -> dict:
         return {}
     try:
         with FileSystems.open(path) as handle:
-            data = yaml.safe_load(handle.read()) or {}
-    except (OSError, yaml.YAMLError) as exc:
+            data = load_yaml(handle.read(), path) or {}
+    except (OSError, YamlError) as exc:
         raise InputError(f"cannot read sidecar {path}: {exc}") from exc
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise InputError(f"sidecar {path}: expected a mapping of file name -> {{{', '.join(SIDECAR_KEYS)}}}")
@@ -81,12 +94,12 @@ def match_inputs(specs: Iterable[str]) -> list[InputFile]:
     a glob that matches nothing."""
     found: dict[str, int] = {}
     for spec in specs:
-        pattern = _as_pattern(spec)
+        patterns = _globstar_variants(_as_pattern(spec))
         try:
-            result = FileSystems.match([pattern])[0]
+            results = FileSystems.match(patterns)
         except Exception as exc:  # noqa: BLE001 - FileSystems raises several kinds
             raise InputError(f"cannot list input {spec!r}: {exc}") from exc
-        files = [m for m in result.metadata_list
+        files = [m for result in results for m in result.metadata_list
                  if FileSystems.split(m.path)[1] != SIDECAR and not os.path.isdir(m.path)]
         if not files:
             raise InputError(f"input {spec!r} matched no files")
@@ -128,15 +141,32 @@ def _gunzip_capped(data: bytes, limit: int) -> bytes | None:
     return b"".join(out)
 
 
-class _ReadFileFn(beam.DoFn):
+def _not_a_regular_file(path: str) -> str | None:
+    """Why a local path cannot be read as a file (a FIFO would block the read forever, a
+    device never ends), else None. Object-store paths are always objects."""
+    if "://" in path:
+        return None
+    mode = os.stat(path).st_mode
+    if stat.S_ISREG(mode):
+        return None
+    kind = ("a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else
+            "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a folder" if stat.S_ISDIR(mode) else
+            "not a regular file")
+    return f"{kind}, not a regular file"
+
+
+class _ReadFileFn(ItemFn):
+    """A file that cannot be read is one input item, ending as one error row."""
+    STAGE = STAGE_READ
+    BIRTHS = True
+
     def __init__(self, max_bytes: int):
+        super().__init__()
         self._max_bytes = max_bytes
         self._files = Metrics.counter(METRICS_NAMESPACE, "read.files")
         self._bytes = Metrics.counter(METRICS_NAMESPACE, "read.bytes")
-        self._errors = Metrics.counter(METRICS_NAMESPACE, "read.errors")
-        self._items = Metrics.counter(METRICS_NAMESPACE, ITEMS_COUNTER)
 
-    def process(self, item: InputFile):
+    def handle(self, item: InputFile):
         fmt, compressed = detect_format(item.path)
         problem = self._check(item, fmt)
         data = None
@@ -154,8 +184,6 @@ class _ReadFileFn(beam.DoFn):
             elif problem is None and not data.strip():
                 problem = ("empty", "the file has no content")
         if problem is not None:
-            self._errors.inc()
-            self._items.inc()  # a file that cannot be read is one item, ending as one error row
             yield beam.pvalue.TaggedOutput(ERRORS, error_row(item.path, STAGE_READ, *problem, data or b""))
             return
         self._files.inc()
@@ -168,6 +196,9 @@ class _ReadFileFn(beam.DoFn):
                                           ".xml/.rss/.atom/.rdf, or any of these .gz)")
         if item.size > self._max_bytes:
             return ("too_large", f"{item.size} bytes, more than max_input_bytes={self._max_bytes}")
+        special = _not_a_regular_file(item.path)
+        if special:
+            return ("not_a_file", special)
         return None
 
 

@@ -176,7 +176,8 @@ def test_bad_input_becomes_error_rows_and_the_run_goes_on(tmp_path):
         ("bomb.txt.gz", ""): ("read", "too_large"),
         ("feed.rss", ""): ("parse", "not_a_feed"),
     }
-    assert manifest["counts"]["errors_by_stage"] == {"read": 3, "fetch": 0, "decode": 2, "parse": 2, "extract": 2}
+    assert manifest["counts"]["errors_by_stage"] == {"read": 3, "fetch": 0, "decode": 2, "parse": 2, "extract": 2,
+                                                   "dedup": 0, "tag": 0, "write": 0}
     articles = {Path(a["source"]).name: a for a in rows(output, "articles")}
     assert sorted(articles) == ["broken.html", "cp1252.txt", "latin1.txt", "records.jsonl"]
     assert articles["latin1.txt"]["title"] == "Grüße aus Köln" and "Außenminister" in articles["latin1.txt"]["text"]

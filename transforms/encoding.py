@@ -24,6 +24,26 @@ _DECLARED = re.compile(
 _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _replace_surrogate(match: re.Match) -> str:
+    code = ord(match.group())
+    # U+DC80..U+DCFF stand for the raw bytes of a file name that is not UTF-8 (surrogateescape)
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else "\ufffd"
+
+
+def scrub_surrogates(text: str) -> str:
+    """``text`` made encodable as UTF-8, which Parquet, hashing and language detection
+    need: a lone surrogate from a JSON escape or a numeric character reference
+    becomes U+FFFD, a byte of a non-UTF-8 file name is shown as ``\\xNN``."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub(_replace_surrogate, text)
+    return text
+
+
 class DecodeError(ValueError):
     """The bytes are not text in any encoding we can tell."""
 

@@ -20,14 +20,12 @@ from apache_beam.metrics import Metrics
 from transforms.clean_text import clean_dump, clean_lines, tidy_extracted
 from transforms.html_text import fragment_to_text
 from transforms.ids import article_id, canonical_url, content_hash, url_domain
+from transforms.isolation import ERRORS, ItemFn
 from transforms.language import LanguageDetector
 from transforms.page_extractor import ExtractionTimeout, ExtractorCrashed, PageExtractor
 from transforms.parse import language_code
-from transforms.records import (METRICS_NAMESPACE, STAGE_EXTRACT, Document, RunContext,
-                                error_row)
-from transforms.timestamps import parse_timestamp
-
-ERRORS = "errors"
+from transforms.records import METRICS_NAMESPACE, STAGE_EXTRACT, Document, RunContext, error_row
+from transforms.timestamps import parse_timestamp, plausible
 PROGRESS_EVERY_SECONDS = 10.0
 DETECT_MIN_CHARS = 200  # below this, a source's declared language is more reliable than detection
 _LOG = logging.getLogger("newsbeam.extract")
@@ -45,6 +43,7 @@ DATE_PUBLISHED = "published"   # the source's own metadata: feed, JSONL, page or
 DATE_HINT = "date_hint"        # a 'date YYYY-MM[-DD]' marker in a text dump
 DATE_TEXT = "text"             # a bare dateline in a text dump's page furniture
 DATE_INGESTED = "ingested"     # none known: the run's ingestion time
+DATE_OUT_OF_RANGE = "out_of_range"  # only dates before 1900 or after the run: counted as unknown
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,6 +52,7 @@ class ExtractSettings:
     extraction: str = "default"
     outlet: Optional[str] = None  # forces the outlet of every article
     timeout_seconds: float = 10.0  # per page; 0 extracts in-thread without a limit
+    max_item_bytes: int = 10 * 1024 * 1024  # a larger body is refused before any work on it
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,12 +68,14 @@ class _Extracted:
     text_source: str = "file"
 
 
-class _ExtractFn(beam.DoFn):
+class _ExtractFn(ItemFn):
+    STAGE = STAGE_EXTRACT
+
     def __init__(self, run: RunContext, settings: ExtractSettings):
+        super().__init__()
         self._run = run
         self._settings = settings
         self._articles = Metrics.counter(METRICS_NAMESPACE, "extract.articles")
-        self._errors = Metrics.counter(METRICS_NAMESPACE, "extract.errors")
         self._timeouts = Metrics.counter(METRICS_NAMESPACE, "extract.timeouts")
         self._micros = Metrics.distribution(METRICS_NAMESPACE, "extract.micros")
 
@@ -84,26 +86,29 @@ class _ExtractFn(beam.DoFn):
         self._done = 0
         self._started = self._last_report = time.monotonic()
 
-    def process(self, doc: Document):
+    def handle(self, doc: Document):
         began = time.monotonic()
         extracted, problem = self._first_usable(doc)
         self._micros.update(int((time.monotonic() - began) * 1_000_000))
         self._report_progress()
         if extracted is None:
-            self._errors.inc()
             error_type, message, excerpt = problem
             yield beam.pvalue.TaggedOutput(ERRORS, error_row(
                 doc.source, STAGE_EXTRACT, error_type, message, excerpt, doc.locator))
             return
+        row = self._row(doc, extracted)
         self._articles.inc()
-        yield self._row(doc, extracted)
+        yield row
 
     def _first_usable(self, doc: Document):
         """The first of the document's bodies (its own, then its fallbacks) that gives enough text;
         else None and the (error_type, message, excerpt) of the last attempt."""
         problem = ("no_text", "no article text found", doc.body)
-        minimum = self._settings.min_text_chars
+        minimum, cap = self._settings.min_text_chars, self._settings.max_item_bytes
         for text_source, body_format, body in ((doc.text_source, doc.body_format, doc.body), *doc.alternatives):
+            if len(body) > cap or (len(body) * 4 > cap and len(body.encode("utf-8", "surrogatepass")) > cap):
+                problem = ("too_large", f"{text_source} body larger than max_item_bytes={cap}", body)
+                continue
             try:
                 extracted = self._extract(doc, text_source, body_format, body)
             except ExtractionTimeout as exc:
@@ -152,12 +157,7 @@ class _ExtractFn(beam.DoFn):
     def _row(self, doc: Document, found: _Extracted) -> dict:
         url = canonical_url(doc.url) or canonical_url(found.url)
         text_hash = content_hash(found.text)
-        if doc.published_at is not None:
-            published, date_source = doc.published_at, DATE_PUBLISHED
-        elif found.published_at is not None:
-            published, date_source = found.published_at, found.date_source
-        else:
-            published, date_source = None, DATE_INGESTED
+        published, date_source = self._date(doc, found)
         # The run's forced outlet, the item's own (sidecar, JSONL field, a page's declared
         # site name), the URL's domain, else 'unknown'.
         outlet = (self._settings.outlet or doc.outlet or found.sitename or url_domain(url) or "unknown")
@@ -180,6 +180,17 @@ class _ExtractFn(beam.DoFn):
             "ingested_at": self._run.ingested_at,
             "run_id": self._run.run_id,
         }
+
+    def _date(self, doc: Document, found: _Extracted) -> tuple:
+        """(published_at, date_source): the source's own date, else the one found in the text;
+        a date outside the plausible range counts as unknown, and says so."""
+        candidates = ((doc.published_at, DATE_PUBLISHED), (found.published_at, found.date_source))
+        for published, source in candidates:
+            if plausible(published, self._run.ingested_at):
+                return published, source
+        if any(published is not None for published, _ in candidates):
+            return None, DATE_OUT_OF_RANGE
+        return None, DATE_INGESTED
 
     def _language_of(self, doc: Document, found: _Extracted):
         """Detected from the text when there is enough of it; else what the source declares."""

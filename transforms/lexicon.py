@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
+from transforms.bounded_yaml import YamlError, load_yaml
 
 REQUIRED_ENTITIES = ("nato", "ukraine")
 _ENTITY_KEYS = {"tag", "aliases", "note"}
@@ -108,7 +108,7 @@ def load_lexicon(path: str) -> dict:
     except Exception as exc:  # noqa: BLE001 - any I/O failure is the same message to a user
         raise LexiconError(f"cannot read lexicon {path}: {exc}") from exc
     try:
-        data = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        raise LexiconError(f"{path}: not valid YAML: {exc}") from exc
+        data = load_yaml(raw, path)
+    except YamlError as exc:
+        raise LexiconError(str(exc)) from None
     return validate_lexicon(data, where=path)

@@ -14,13 +14,12 @@ from typing import Iterator, Optional
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from transforms.encoding import DecodeError, decode_bytes
+from transforms.encoding import DecodeError, decode_bytes, scrub_surrogates
 from transforms.feeds import FeedError, parse_feed
-from transforms.records import (ITEMS_COUNTER, METRICS_NAMESPACE, STAGE_DECODE, STAGE_PARSE, Document,
-                                SourceFile, error_row)
+from transforms.isolation import ERRORS, ItemFn, error_type_of
+from transforms.records import METRICS_NAMESPACE, STAGE_DECODE, STAGE_PARSE, Document, SourceFile, error_row
 from transforms.timestamps import parse_timestamp
 
-ERRORS = "errors"
 
 # File name endings and the format each one is read as; ``.gz`` is peeled off first.
 FORMATS = {
@@ -54,14 +53,18 @@ def _str_or_none(value: object) -> Optional[str]:
     return value.strip() or None if isinstance(value, str) else None
 
 
-class _ParseFn(beam.DoFn):
-    def __init__(self):
-        self._documents = Metrics.counter(METRICS_NAMESPACE, "parse.documents")
-        self._errors = Metrics.counter(METRICS_NAMESPACE, "parse.errors")
-        self._decode_errors = Metrics.counter(METRICS_NAMESPACE, "decode.errors")
-        self._items = Metrics.counter(METRICS_NAMESPACE, ITEMS_COUNTER)
+class _ParseFn(ItemFn):
+    """Each Document and each error row is one input item; a JSONL line that fails, for whatever
+    reason, is that line's error row, and the file's other lines go on."""
+    STAGE = STAGE_PARSE
+    BIRTHS = True
 
-    def process(self, source: SourceFile) -> Iterator:
+    def __init__(self, max_item_bytes: int):
+        super().__init__()
+        self._max_item_bytes = max_item_bytes
+        self._documents = Metrics.counter(METRICS_NAMESPACE, "parse.documents")
+
+    def handle(self, source: SourceFile) -> Iterator:
         hints = dict(source.hints)
         if source.fmt == "feed":
             items = self._feed(source, hints)  # feedparser reads the encoding from the XML itself
@@ -69,32 +72,29 @@ class _ParseFn(beam.DoFn):
             try:
                 text, _ = decode_bytes(source.data)
             except DecodeError as exc:
-                self._decode_errors.inc()
-                self._items.inc()
                 yield beam.pvalue.TaggedOutput(ERRORS, error_row(
                     source.path, STAGE_DECODE, "undecodable", str(exc), source.data))
                 return
             items = getattr(self, "_" + source.fmt)(source, text, hints)
         for item in items:
-            self._items.inc()
             if isinstance(item, Document):
                 self._documents.inc()
                 yield item
             else:
-                self._errors.inc()
                 yield beam.pvalue.TaggedOutput(ERRORS, item)
 
     @staticmethod
     def _document(source: SourceFile, hints: dict, body: str, body_format: str, **fields) -> Document:
-        """A Document whose missing fields fall back to the sidecar's hints."""
+        """A Document whose missing fields fall back to the sidecar's hints; its strings encodable."""
         for key in ("url", "title", "author", "outlet", "language"):
             fields.setdefault(key, None)
-            fields[key] = fields[key] or hints.get(key)
+            value = fields[key] or hints.get(key)
+            fields[key] = scrub_surrogates(value) if isinstance(value, str) else value
         fields["language"] = language_code(fields["language"])
         published = fields.pop("published", None) or hints.get("published")
-        return Document(source=source.path, source_type=source.fmt, body=body, body_format=body_format,
-                        published_at=parse_timestamp(published), locator=fields.pop("locator", ""),
-                        **fields)
+        return Document(source=scrub_surrogates(source.path), source_type=source.fmt, body=scrub_surrogates(body),
+                        body_format=body_format, published_at=parse_timestamp(published),
+                        locator=fields.pop("locator", ""), **fields)
 
     def _txt(self, source, text, hints):
         yield self._document(source, hints, text, "text")
@@ -110,27 +110,36 @@ class _ParseFn(beam.DoFn):
             seen_line = True
             locator = f"line {number}"
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield error_row(source.path, STAGE_PARSE, "invalid_json", f"{locator}: {exc}", line, locator)
-                continue
-            if not isinstance(record, dict):
-                yield error_row(source.path, STAGE_PARSE, "invalid_record",
-                                f"{locator}: expected a JSON object, got {type(record).__name__}", line, locator)
-                continue
-            wrong = [k for k in _JSONL_FIELDS if record.get(k) is not None
-                     and not isinstance(record[k], (str, int, float) if k == "published" else str)]
-            if wrong:
-                yield error_row(source.path, STAGE_PARSE, "invalid_record",
-                                f"{locator}: field(s) {wrong} must be strings", line, locator)
-                continue
-            body, body_format = (record.get("text"), "text") if record.get("text") else (record.get("html") or "", "html")
-            yield self._document(source, hints, body, body_format, locator=locator,
-                                 url=_str_or_none(record.get("url")), title=_str_or_none(record.get("title")),
-                                 author=_str_or_none(record.get("author")), outlet=_str_or_none(record.get("outlet")),
-                                 language=record.get("language"), published=record.get("published"))
+                yield self._jsonl_record(source, hints, line, locator)
+            except Exception as exc:  # noqa: BLE001 - this line's failure, not its neighbours'
+                yield error_row(source.path, STAGE_PARSE, error_type_of(exc), f"{locator}: {type(exc).__name__}: "
+                                f"{exc}", line, locator)
         if not seen_line:
             yield error_row(source.path, STAGE_PARSE, "empty", "JSONL file has no records", text)
+
+    def _jsonl_record(self, source, hints, line: str, locator: str):
+        """One JSONL line as a Document, or its error row."""
+        cap = self._max_item_bytes
+        if len(line) > cap or (len(line) * 4 > cap and len(line.encode("utf-8", "surrogatepass")) > cap):
+            return error_row(source.path, STAGE_PARSE, "too_large",
+                             f"{locator}: record larger than max_item_bytes={cap}", line, locator)
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            return error_row(source.path, STAGE_PARSE, "invalid_json", f"{locator}: {exc}", line, locator)
+        if not isinstance(record, dict):
+            return error_row(source.path, STAGE_PARSE, "invalid_record",
+                             f"{locator}: expected a JSON object, got {type(record).__name__}", line, locator)
+        wrong = [k for k in _JSONL_FIELDS if record.get(k) is not None
+                 and not isinstance(record[k], (str, int, float) if k == "published" else str)]
+        if wrong:
+            return error_row(source.path, STAGE_PARSE, "invalid_record",
+                             f"{locator}: field(s) {wrong} must be strings", line, locator)
+        body, body_format = (record.get("text"), "text") if record.get("text") else (record.get("html") or "", "html")
+        return self._document(source, hints, body, body_format, locator=locator,
+                              url=_str_or_none(record.get("url")), title=_str_or_none(record.get("title")),
+                              author=_str_or_none(record.get("author")), outlet=_str_or_none(record.get("outlet")),
+                              language=record.get("language"), published=record.get("published"))
 
     def _feed(self, source, hints):
         try:
@@ -140,11 +149,18 @@ class _ParseFn(beam.DoFn):
             yield error_row(source.path, STAGE_PARSE, exc.kind, str(exc), source.data)
             return
         yield from parsed.documents
+        for failure in getattr(parsed, "failures", ()):
+            yield error_row(source.path, STAGE_PARSE, failure.error_type, failure.message, failure.excerpt,
+                            failure.locator)
 
 
 class ParseDocuments(beam.PTransform):
     """SourceFiles in; a tuple-like result with ``documents`` and ``errors``."""
 
+    def __init__(self, max_item_bytes: int = 10 * 1024 * 1024):
+        super().__init__()
+        self._max_item_bytes = max_item_bytes
+
     def expand(self, sources):
-        results = sources | "ParseByFormat" >> beam.ParDo(_ParseFn()).with_outputs(ERRORS, main="documents")
-        return results
+        return sources | "ParseByFormat" >> beam.ParDo(_ParseFn(self._max_item_bytes)).with_outputs(
+            ERRORS, main="documents")

@@ -11,7 +11,11 @@ import unicodedata
 
 import apache_beam as beam
 
-from transforms.records import RunContext
+from pipeline.schema import SCHEMAS
+from transforms.encoding import scrub_surrogates
+from transforms.isolation import ERRORS as ERROR_OUTPUT
+from transforms.isolation import ItemFn
+from transforms.records import STAGE_WRITE, RunContext
 
 SLUG_MAX = 64
 UNKNOWN_OUTLET = "unknown"
@@ -40,8 +44,45 @@ def partition_of(table: str, row: dict, run: RunContext) -> str:
     return f"date={partition_date(row, run)}/outlet={outlet_slug(row.get('outlet_name'))}"
 
 
+def _scrubbed(value):
+    if isinstance(value, str):
+        return scrub_surrogates(value)
+    if isinstance(value, list):
+        return [_scrubbed(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrubbed(v) for k, v in value.items()}
+    return value
+
+
+def conform(table: str, row: dict) -> dict:
+    """The row as its table's Parquet file can hold it: strings encodable as UTF-8, and every
+    required column present (ValueError names a missing one)."""
+    missing = [f.name for f in SCHEMAS[table] if not f.nullable and row.get(f.name) is None
+               and f.name not in ("ingested_at", "run_id")]  # stamped by the writer
+    if missing:
+        raise ValueError(f"{table} row without {', '.join(missing)}")
+    return {key: _scrubbed(value) for key, value in row.items()}
+
+
+class _KeyRowFn(ItemFn):
+    """A row that its table's file could not hold becomes its item's error row, before it can
+    fail the write of a whole partition."""
+    STAGE = STAGE_WRITE
+
+    def __init__(self, table: str, run: RunContext):
+        super().__init__()
+        self._table, self._run = table, run
+
+    def handle(self, row: dict):
+        yield (self._table, partition_of(self._table, row, self._run)), conform(self._table, row)
+
+
 class KeyByPartition(beam.PTransform):
-    """Rows of one table in; ``((table, partition), row)`` out, ready to group into files."""
+    """Rows of one table in; ``((table, partition), row)`` out, ready to group into files.
+
+    For articles and duplicates, a row that cannot be written goes to the ``errors`` output;
+    error rows are always writable (see ``transforms.records.error_row``) and have no such output.
+    """
 
     def __init__(self, table: str, run: RunContext):
         super().__init__()
@@ -52,4 +93,7 @@ class KeyByPartition(beam.PTransform):
 
     def expand(self, rows):
         table, run = self._table, self._run
-        return rows | f"Key{table.title()}" >> beam.Map(lambda row: ((table, partition_of(table, row, run)), row))
+        if table == ERRORS:
+            return rows | "KeyErrors" >> beam.Map(lambda row: ((table, partition_of(table, row, run)), row))
+        return rows | f"Key{table.title()}" >> beam.ParDo(_KeyRowFn(table, run)).with_outputs(
+            ERROR_OUTPUT, main="rows")

@@ -10,19 +10,25 @@ import dataclasses
 import datetime as dt
 from typing import Optional
 
+from transforms.encoding import scrub_surrogates
+
 # Stages that can produce error rows, in data-flow order.
 STAGE_READ = "read"
 STAGE_FETCH = "fetch"
 STAGE_DECODE = "decode"
 STAGE_PARSE = "parse"
 STAGE_EXTRACT = "extract"
-STAGES = (STAGE_READ, STAGE_FETCH, STAGE_DECODE, STAGE_PARSE, STAGE_EXTRACT)
+STAGE_DEDUP = "dedup"
+STAGE_TAG = "tag"
+STAGE_WRITE = "write"
+STAGES = (STAGE_READ, STAGE_FETCH, STAGE_DECODE, STAGE_PARSE, STAGE_EXTRACT, STAGE_DEDUP, STAGE_TAG, STAGE_WRITE)
 
 # Counted once where each input item is born (a file, a JSONL line, a feed entry, or a
 # file or feed that yields no item); the manifest's ``input_items``.
 ITEMS_COUNTER = "input.items"
 
 EXCERPT_CHARS = 300
+MESSAGE_CHARS = 2000
 METRICS_NAMESPACE = "newsbeam"
 
 
@@ -80,15 +86,20 @@ class Document:
 
 def error_row(source: str, stage: str, error_type: str, message: str,
               excerpt: object = "", locator: str = "") -> dict:
-    """An errors-table row: where it came from, which stage refused it, and why."""
+    """An errors-table row: where it came from, which stage refused it, and why.
+
+    Whatever the item held, the row itself can always be written: its strings
+    are valid UTF-8 and its message and excerpt are bounded.
+    """
     if isinstance(excerpt, bytes):
         excerpt = excerpt[:EXCERPT_CHARS].decode("utf-8", errors="replace")
-    excerpt = (excerpt or "")[:EXCERPT_CHARS]
+    elif not isinstance(excerpt, str):
+        excerpt = ""
     return {
-        "source": source,
-        "locator": locator,
+        "source": scrub_surrogates(str(source)),
+        "locator": scrub_surrogates(str(locator or "")),
         "stage": stage,
         "error_type": error_type,
-        "message": message,
-        "excerpt": excerpt.replace("\x00", ""),
+        "message": scrub_surrogates(str(message)[:MESSAGE_CHARS]),
+        "excerpt": scrub_surrogates(excerpt[:EXCERPT_CHARS].replace("\x00", "")),
     }

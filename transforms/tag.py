@@ -20,7 +20,8 @@ from apache_beam.metrics import Metrics
 
 from transforms.lexicon import alias_regex, words_regex
 from transforms.prefixes import WordMatcher
-from transforms.records import METRICS_NAMESPACE
+from transforms.isolation import ERRORS, ItemFn
+from transforms.records import METRICS_NAMESPACE, STAGE_TAG
 
 # A sentence ends at . ! ? or … (and any closing quotes) followed by white space, or at a line break.
 _SENTENCE_BREAK = re.compile(r"[.!?…][\"'“”»«)]*\s+|\n+")
@@ -104,8 +105,11 @@ class Tagger:
             yield start, end, entities
 
 
-class _TagFn(beam.DoFn):
+class _TagFn(ItemFn):
+    STAGE = STAGE_TAG
+
     def __init__(self, lexicon: dict):
+        super().__init__()
         self._lexicon = lexicon
         self._tagged = Metrics.counter(METRICS_NAMESPACE, "tag.articles")
         self._nato = Metrics.counter(METRICS_NAMESPACE, "tag.nato_articles")
@@ -115,7 +119,7 @@ class _TagFn(beam.DoFn):
     def setup(self):
         self._tagger = Tagger(self._lexicon)
 
-    def process(self, article: dict):
+    def handle(self, article: dict):
         columns = self._tagger.tag(article.get("title"), article["text"])
         self._tagged.inc()
         if columns["nato_mentions"]:
@@ -128,11 +132,11 @@ class _TagFn(beam.DoFn):
 
 
 class TagMentions(beam.PTransform):
-    """Articles in; the same articles with the tag columns (see the module docstring)."""
+    """Articles in; ``articles`` with the tag columns (see the module docstring) and ``errors`` out."""
 
     def __init__(self, lexicon: dict):
         super().__init__()
         self._lexicon = lexicon
 
     def expand(self, articles):
-        return articles | "CountMentions" >> beam.ParDo(_TagFn(self._lexicon))
+        return articles | "CountMentions" >> beam.ParDo(_TagFn(self._lexicon)).with_outputs(ERRORS, main="articles")

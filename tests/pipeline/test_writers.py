@@ -28,7 +28,7 @@ def article(n, outlet, day, **overrides):
 
 def write(output, articles, errors=()):
     with beam_test_pipeline() as p:
-        keyed = (p | "A" >> beam.Create(articles) | "KeyA" >> KeyByPartition(ARTICLES, RUN),
+        keyed = ((p | "A" >> beam.Create(articles) | "KeyA" >> KeyByPartition(ARTICLES, RUN)).rows,
                  p | "E" >> beam.Create(list(errors)) | "KeyE" >> KeyByPartition(ERRORS, RUN)) | beam.Flatten()
         _ = keyed | WritePartitionedParquet(str(output), RUN)
 

@@ -13,6 +13,7 @@ from transforms.dedup.clusters import AnnotateClusters
 from transforms.dedup.exact import ExactDedup
 from transforms.dedup.near import MAX_BUCKET, AddMinHash, NearDuplicates
 from transforms.dedup.seen import SKIPPED_COUNTER, SkipSeen
+from transforms.isolation import ERRORS
 
 DUPLICATES = "duplicates"
 
@@ -21,7 +22,7 @@ __all__ = ["Deduplicate", "ExactDedup", "SkipSeen", "NearDuplicates", "AnnotateC
 
 
 class Deduplicate(beam.PTransform):
-    """``{"articles", "history"}`` in; ``{"articles", "duplicates"}`` out.
+    """``{"articles", "history"}`` in; ``{"articles", "duplicates", "errors"}`` out.
 
     ``history`` holds rows earlier runs wrote (see ``pipeline/history.py``):
     ``table``, ``article_id``, ``url``, ``content_hash``, ``published_at``,
@@ -36,8 +37,9 @@ class Deduplicate(beam.PTransform):
         history = inputs["history"]
         unseen = {"articles": inputs["articles"], "history": history} | "SkipSeen" >> SkipSeen()
         exact = unseen | "Exact" >> ExactDedup()
-        signed = exact["articles"] | "MinHash" >> beam.ParDo(AddMinHash())
-        near = {"articles": signed, "history": history} | "Near" >> NearDuplicates(self._max_bucket)
+        signed = exact["articles"] | "MinHash" >> beam.ParDo(AddMinHash()).with_outputs(ERRORS, main="articles")
+        near = {"articles": signed.articles, "history": history} | "Near" >> NearDuplicates(self._max_bucket)
         copies = (exact[DUPLICATES], near[DUPLICATES]) | "AllCopies" >> beam.Flatten()
-        return {"articles": near["articles"], "duplicates": copies, "moved": near["moved"]} \
-            | "Clusters" >> AnnotateClusters()
+        clustered = ({"articles": near["articles"], "duplicates": copies, "moved": near["moved"]}
+                     | "Clusters" >> AnnotateClusters())
+        return {**clustered, ERRORS: signed[ERRORS]}

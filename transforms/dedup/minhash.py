@@ -24,6 +24,7 @@ NUM_PERM = 128
 BANDS, ROWS = 32, 4
 THRESHOLD = 0.65
 _PRIME = np.uint64((1 << 61) - 1)
+CHUNK = 4096  # shingles permuted at once: bounds a signature's memory to ~4 MB whatever the text's size
 _MAX = np.uint64(0xFFFFFFFF)
 assert BANDS * ROWS == NUM_PERM
 
@@ -43,6 +44,17 @@ def shingles(text: str, k: int = SHINGLE_WORDS) -> set[str]:
     return {" ".join(words[i:i + k]) for i in range(len(words) - k + 1)}
 
 
+def _shingle_stream(text: str, k: int = SHINGLE_WORDS):
+    """The k-word shingles of the normalized text one by one (repeats included), never all at once."""
+    words = normalize_for_hash(text).split()
+    if len(words) <= k:
+        if words:
+            yield " ".join(words)
+        return
+    for i in range(len(words) - k + 1):
+        yield " ".join(words[i:i + k])
+
+
 def jaccard(a: set, b: set) -> float:
     return len(a & b) / len(a | b) if a or b else 1.0
 
@@ -55,15 +67,18 @@ class MinHasher:
 
     def signature(self, text: str) -> np.ndarray:
         """``NUM_PERM`` uint32 values; all 0xFFFFFFFF for a text without words."""
-        found = shingles(text)
-        if not found:
+        hashes = np.unique(np.fromiter(
+            (int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=4).digest(), "little")
+             for s in _shingle_stream(text)), dtype=np.uint64))
+        if not len(hashes):
             return np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
-        hashes = np.fromiter(
-            (int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=4).digest(), "little") for s in found),
-            dtype=np.uint64, count=len(found))
+        signature = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint64)
         with np.errstate(over="ignore"):
-            permuted = (self._a[:, None] * hashes[None, :] + self._b[:, None]) % _PRIME & _MAX
-        return permuted.min(axis=1).astype(np.uint32)
+            for start in range(0, len(hashes), CHUNK):
+                chunk = hashes[None, start:start + CHUNK]
+                permuted = (self._a[:, None] * chunk + self._b[:, None]) % _PRIME & _MAX
+                np.minimum(signature, permuted.min(axis=1), out=signature)
+        return signature.astype(np.uint32)
 
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)

@@ -16,19 +16,21 @@ from apache_beam.metrics import Metrics
 
 from transforms.dedup.exact import duplicate_row
 from transforms.dedup.minhash import THRESHOLD, MinHasher, band_keys, estimate
-from transforms.records import METRICS_NAMESPACE
+from transforms.isolation import ItemFn
+from transforms.records import METRICS_NAMESPACE, STAGE_DEDUP
 
 MAX_BUCKET = 100
 DUPLICATES, MOVED = "duplicates", "moved"
 
 
-class AddMinHash(beam.DoFn):
+class AddMinHash(ItemFn):
     """Articles in; the same with their ``minhash`` signature (512 bytes) added."""
+    STAGE = STAGE_DEDUP
 
     def setup(self):
         self._hasher = MinHasher()
 
-    def process(self, article: dict):
+    def handle(self, article: dict):
         yield {**article, "minhash": self._hasher.signature(article["text"]).tobytes()}
 
 
