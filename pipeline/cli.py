@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--extract-timeout", type=float, metavar="SECONDS", dest="extract_timeout_seconds",
                      help="a page taking longer to extract becomes an error row (timeout); 0: no limit")
     run.add_argument("--max-input-bytes", type=int, metavar="N", help="larger files become error rows")
+    run.add_argument("--max-item-bytes", type=int, metavar="N",
+                     help="a larger item (page, dump, JSONL record, feed entry) becomes an error row")
     run.add_argument("--fail-on-errors", action="store_true", default=None,
                      help="exit with status 3 when any error row was written")
     run.add_argument("--run-id", metavar="ID", help="run id for file names and the manifest")
@@ -168,7 +170,8 @@ def _config_from(args: argparse.Namespace):
              "output": args.output, "outlet": args.outlet, "lexicon": args.lexicon,
              "extraction": args.extraction, "min_text_chars": args.min_text_chars,
              "extract_timeout_seconds": args.extract_timeout_seconds,
-             "max_input_bytes": args.max_input_bytes, "fail_on_errors": args.fail_on_errors,
+             "max_input_bytes": args.max_input_bytes, "max_item_bytes": args.max_item_bytes,
+             "fail_on_errors": args.fail_on_errors,
              "run_id": args.run_id, "log_level": args.log_level, "log_format": args.log_format,
              "dedup_window_days": args.dedup_window_days}
     file_values = read_config_file(args.config) if args.config else {}

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import reprlib
 from typing import Any, Optional
-
-import yaml
 
 from configs import DEFAULT_LEXICON
 from pipeline.fetcher import FetchSettings
+from pipeline.runner import check_runner
+from transforms.bounded_yaml import YamlError, load_yaml
 
 EXTRACTION_MODES = ("default", "fast", "precision", "recall")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -23,6 +24,15 @@ RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 class ConfigError(ValueError):
     """The configuration cannot be used; the message is for a person."""
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring, _SHORT.maxother, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxlevel = 80, 80, 4, 4, 2
+
+
+def shown(value) -> str:
+    """A value as a message shows it: its repr, cut short (never a whole huge value)."""
+    return _SHORT.repr(value)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,6 +46,7 @@ class Config:
     min_text_chars: int = 50
     extract_timeout_seconds: float = 10.0
     max_input_bytes: int = 50 * 1024 * 1024
+    max_item_bytes: int = 10 * 1024 * 1024
     fail_on_errors: bool = False
     dedup_window_days: int = 30
     run_id: Optional[str] = None
@@ -112,9 +123,13 @@ def _run_id(value):
 def _feed_url(url) -> str:
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url) if isinstance(url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise TypeError(f"an http(s) URL with a host, not {url!r}")
+    try:
+        parts = urlsplit(url) if isinstance(url, str) else None
+        port = parts.port if parts else None
+    except ValueError as exc:  # a port out of range, a broken IPv6 literal
+        raise TypeError(f"an http(s) URL with a host, not {shown(url)} ({exc})") from None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
+        raise TypeError(f"an http(s) URL with a host, not {shown(url)}")
     return url
 
 
@@ -126,14 +141,17 @@ def _feeds(value):
         if isinstance(item, str):
             item = {"url": item}
         if not isinstance(item, dict) or set(item) - {"url", "outlet", "language"} or "url" not in item:
-            raise TypeError(f"a list of feed URLs or of mappings with url, outlet, language; got {item!r}")
+            raise TypeError(f"a list of feed URLs or of mappings with url, outlet, language; got {shown(item)}")
         if not all(v is None or isinstance(v, str) for v in item.values()):
-            raise TypeError(f"strings for url, outlet and language; got {item!r}")
+            raise TypeError(f"strings for url, outlet and language; got {shown(item)}")
         feeds.append({"url": _feed_url(item["url"]), "outlet": item.get("outlet"), "language": item.get("language")})
     return tuple(feeds)
 
 
 FETCH_FIELDS = {f.name: f.default for f in dataclasses.fields(FetchSettings)}
+# Settings for which 0 would stall or refuse every request.
+FETCH_POSITIVE = ("connect_timeout", "read_timeout", "total_timeout", "max_bytes", "concurrency",
+                  "per_host_concurrency")
 
 
 def _fetch(value):
@@ -148,16 +166,18 @@ def _fetch(value):
             ok = isinstance(item, bool)
         elif isinstance(default, (int, float)):
             ok = isinstance(item, (int, float)) and not isinstance(item, bool) and item >= 0 \
-                and (isinstance(default, float) or isinstance(item, int))
+                and (isinstance(default, float) or isinstance(item, int)) \
+                and (item > 0 or key not in FETCH_POSITIVE)
         elif isinstance(default, tuple):
             ok = isinstance(item, (list, tuple)) and all(isinstance(i, str) for i in item)
             item = tuple(item) if ok else item
         else:
             ok = isinstance(item, str) and bool(item)
         if not ok:
+            least = "> 0" if key in FETCH_POSITIVE else ">= 0"
             expected = ("true or false" if isinstance(default, bool) else
-                        "a whole number >= 0" if isinstance(default, int) else
-                        "a number >= 0" if isinstance(default, float) else
+                        f"a whole number {least}" if isinstance(default, int) else
+                        f"a number {least}" if isinstance(default, float) else
                         "a list of strings" if isinstance(default, tuple) else "a non-empty string")
             raise TypeError(f"a mapping of fetch settings; '{key}' must be {expected}")
         checked[key] = item
@@ -172,6 +192,11 @@ def _options(value):
         if not isinstance(key, str) or not (isinstance(item, scalar) or (
                 isinstance(item, list) and all(isinstance(i, scalar) for i in item))):
             raise TypeError("a mapping of Beam pipeline option -> string, number, boolean or list of them")
+    if "runner" in value:
+        try:
+            check_runner(value["runner"])
+        except ValueError as exc:
+            raise TypeError(f"a mapping of Beam pipeline options; {exc}") from None
     return dict(value)
 
 
@@ -185,6 +210,7 @@ CHECKS = {
     "min_text_chars": _int(0),
     "extract_timeout_seconds": _seconds,
     "max_input_bytes": _int(1),
+    "max_item_bytes": _int(1),
     "fail_on_errors": _bool,
     "dedup_window_days": _int(0),
     "run_id": _run_id,
@@ -205,7 +231,7 @@ def check_values(values: dict, where: str) -> dict:
         try:
             checked[key] = CHECKS[key](value)
         except TypeError as exc:
-            raise ConfigError(f"{where}: key '{key}' must be {exc}, got {value!r}") from None
+            raise ConfigError(f"{where}: key '{key}' must be {exc}, got {shown(value)}") from None
     return checked
 
 
@@ -215,9 +241,9 @@ def read_config_file(path: str) -> dict:
 
     try:
         with FileSystems.open(path) as handle:
-            data = yaml.safe_load(handle.read())
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+            data = load_yaml(handle.read(), path)
+    except YamlError as exc:
+        raise ConfigError(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - missing file, permissions, bad scheme
         raise ConfigError(f"cannot read config {path}: {exc}") from None
     if data is None:

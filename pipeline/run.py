@@ -24,7 +24,7 @@ from pipeline.config import Config, ConfigError, options_to_argv
 from pipeline.feed_reader import FeedSpec
 from pipeline.feed_state import load_state, save_state, updated_state
 from pipeline.readers import InputError, match_inputs
-from pipeline.runner import make_runner, runner_name
+from pipeline.runner import is_direct, make_runner, runner_name
 from pipeline.stage_times import stage_seconds
 from pipeline.writers import (ensure_dir, read_committed, read_run_log, remove_interrupted_staging,
                               remove_staging)
@@ -72,6 +72,10 @@ def beam_options(config: Config, beam_argv: list[str]) -> PipelineOptions:
     if unknown:
         raise UsageError(f"unknown option(s): {', '.join('--' + u for u in unknown)} "
                          "(neither a newsbeam flag nor an Apache Beam pipeline option)")
+    try:
+        is_direct(options)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     return options
 
 
@@ -124,7 +128,8 @@ def execute(config: Config, beam_argv: list[str]) -> RunReport:
               runner_name(options))
 
     settings = ExtractSettings(min_text_chars=config.min_text_chars, extraction=config.extraction,
-                               outlet=config.outlet, timeout_seconds=config.extract_timeout_seconds)
+                               outlet=config.outlet, timeout_seconds=config.extract_timeout_seconds,
+                               max_item_bytes=config.max_item_bytes)
     pipeline = beam.Pipeline(runner=make_runner(options), options=options)
     _ = pipeline | "IngestNews" >> IngestNews(inputs, output, run, lexicon, settings, config.max_input_bytes,
                                               feeds, fetch, feed_state, config.dedup_window_days)

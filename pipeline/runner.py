@@ -11,13 +11,28 @@ to Beam untouched.
 """
 from __future__ import annotations
 
+import re
+
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 DIRECT_NAMES = {"directrunner", "direct", "switchingdirectrunner"}
+# A runner is a name Beam knows ('DataflowRunner', 'flink') or a dotted class path.
+_RUNNER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+def check_runner(name: object) -> str:
+    """``name`` if it can name a Beam runner; ValueError (naming the option) otherwise, so a
+    path such as '../../x' is refused before anything runs instead of failing at run time."""
+    if not isinstance(name, str) or not _RUNNER.match(name):
+        raise ValueError(f"'runner' must be a runner name such as DirectRunner, DataflowRunner, FlinkRunner "
+                         f"or a dotted class path, not {str(name)[:80]!r}")
+    return name
 
 
 def is_direct(options: PipelineOptions) -> bool:
     name = options.view_as(StandardOptions).runner
+    if name is not None:
+        check_runner(name)
     return name is None or str(name).lower() in DIRECT_NAMES
 
 
