@@ -20,6 +20,7 @@ import time
 from typing import Optional
 
 from pipeline import __version__
+from transforms.redact import redact_text
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ERRORS = 0, 1, 2, 3
 
@@ -133,12 +134,20 @@ class _RunIdFilter(logging.Filter):
         return True
 
 
+class _TextFormatter(logging.Formatter):
+    """A line for people, with credentials masked (a message may quote a feed URL or a Beam option)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact_text(super().format(record))
+
+
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
-                 "logger": record.name, "run_id": getattr(record, "run_id", None), "message": record.getMessage()}
+                 "logger": record.name, "run_id": getattr(record, "run_id", None),
+                 "message": redact_text(record.getMessage())}
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = redact_text(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
 
 
@@ -146,7 +155,7 @@ def configure_logging(level: str, log_format: str = "text", run_id: str = "-") -
     """Every line carries the run id; json gives one object per line for schedulers."""
     handler = logging.StreamHandler()
     handler.addFilter(_RunIdFilter(run_id))
-    handler.setFormatter(_JsonFormatter() if log_format == "json" else logging.Formatter(
+    handler.setFormatter(_JsonFormatter() if log_format == "json" else _TextFormatter(
         "%(asctime)s %(levelname)s run=%(run_id)s %(name)s: %(message)s"))
     logging.basicConfig(level=getattr(logging, level), force=True, handlers=[handler])
     # Beam is chatty at INFO; its warnings still show.

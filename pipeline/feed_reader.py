@@ -21,11 +21,13 @@ from urllib.parse import urlsplit
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
+from pipeline.feed_state import state_key
 from pipeline.fetcher import FetchError, Fetcher, FetchSettings
 from transforms.encoding import DecodeError, decode_bytes
 from transforms.feeds import FeedError, parse_feed
 from transforms.isolation import ERRORS, OutputCounter, error_type_of, failure_row
 from transforms.records import METRICS_NAMESPACE, STAGE_FETCH, STAGE_PARSE, Document, error_row
+from transforms.redact import redact_text, redact_url
 
 LOG = "log"
 HOST_BATCH = 32
@@ -102,27 +104,30 @@ class _FetchFeedsFn(_FetchByHostFn):
         self._state = state
 
     def _handle(self, spec: FeedSpec) -> tuple[list, dict]:
-        known = self._state.get(spec.url, {})
+        # rows, logs and the state name the feed without its credentials; only the fetch uses them
+        source, key = redact_url(spec.url), state_key(spec.url)
+        known = self._state.get(key, {})
         headers = {}
         if known.get("etag"):
             headers["If-None-Match"] = known["etag"]
         if known.get("last_modified"):
             headers["If-Modified-Since"] = known["last_modified"]
-        log = {"url": spec.url, "fetched_at": dt.datetime.now(dt.timezone.utc).isoformat()}
+        log = {"url": source, "fetched_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+               **({"state_key": key} if key != source else {})}
         try:
             response = self._fetcher.get(spec.url, headers)
         except FetchError as exc:
-            return self._failed_feed(spec, log, STAGE_FETCH, exc.kind, str(exc), b"")
+            return self._failed_feed(source, log, STAGE_FETCH, exc.kind, str(exc), b"")
         if response.status == 304:
             return ([beam.pvalue.TaggedOutput(LOG, {**log, "status": "not_modified", "http_status": 304})],
                     {"feeds.not_modified": 1})
         try:
-            parsed = parse_feed(response.body, spec.url, outlet=spec.outlet, language=spec.language,
+            parsed = parse_feed(response.body, source, outlet=spec.outlet, language=spec.language,
                                 content_type=response.headers.get("content-type"))
         except FeedError as exc:
-            return self._failed_feed(spec, log, STAGE_PARSE, exc.kind, str(exc), response.body)
-        failed = [beam.pvalue.TaggedOutput(ERRORS, error_row(spec.url, STAGE_PARSE, f.error_type, f.message,
-                                                             f.excerpt, f.locator))
+            return self._failed_feed(source, log, STAGE_PARSE, exc.kind, str(exc), response.body)
+        failed = [beam.pvalue.TaggedOutput(ERRORS, error_row(source, STAGE_PARSE, f.error_type, f.message, f.excerpt,
+                                                             f.locator))
                   for f in getattr(parsed, "failures", ())]
         entries = len(parsed.documents) + len(failed)
         log.update(status="fetched", http_status=response.status, entries=entries,
@@ -132,10 +137,11 @@ class _FetchFeedsFn(_FetchByHostFn):
         return [*parsed.documents, *failed, beam.pvalue.TaggedOutput(LOG, log)], counts
 
     @staticmethod
-    def _failed_feed(spec, log, stage, kind, message, excerpt) -> tuple[list, dict]:
+    def _failed_feed(source, log, stage, kind, message, excerpt) -> tuple[list, dict]:
         # a feed that yields nothing is one input item, ending as one error row
         counts = {"feeds.failed": 1}
-        return ([beam.pvalue.TaggedOutput(ERRORS, error_row(spec.url, stage, kind, message, excerpt)),
+        message = redact_text(message)
+        return ([beam.pvalue.TaggedOutput(ERRORS, error_row(source, stage, kind, message, excerpt)),
                  beam.pvalue.TaggedOutput(LOG, {**log, "status": "failed", "stage": stage, "error": kind,
                                                 "message": message})], counts)
 

@@ -31,6 +31,7 @@ from pipeline.writers import (ensure_dir, read_committed, read_run_log, remove_i
 from transforms.extract import ExtractSettings
 from transforms.lexicon import LexiconError, load_lexicon
 from transforms.records import METRICS_NAMESPACE, RunContext
+from transforms.redact import redact_argv, redact_tree
 
 _LOG = logging.getLogger("newsbeam.run")
 
@@ -161,8 +162,8 @@ def execute(config: Config, beam_argv: list[str]) -> RunReport:
         "output": output,
         "inputs": {"specs": list(config.input), "files": len(inputs), "feeds": len(feeds)},
         "runner": runner_name(options),
-        "config": config.as_dict(),
-        "beam_args": list(beam_argv),
+        "config": redact_tree(config.as_dict()),  # analysts read manifests: no keys, tokens or passwords
+        "beam_args": redact_argv(list(beam_argv)),
         "versions": manifests.versions(),
         "timings_seconds": {"preflight": round(preflight, 3), "pipeline": round(seconds - preflight, 3),
                             "total": round(seconds, 3),

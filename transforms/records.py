@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Optional
 
 from transforms.encoding import scrub_surrogates
+from transforms.redact import redact_text
 
 # Stages that can produce error rows, in data-flow order.
 STAGE_READ = "read"
@@ -89,17 +90,18 @@ def error_row(source: str, stage: str, error_type: str, message: str,
     """An errors-table row: where it came from, which stage refused it, and why.
 
     Whatever the item held, the row itself can always be written: its strings
-    are valid UTF-8 and its message and excerpt are bounded.
+    are valid UTF-8, its message and excerpt are bounded, and credentials in a
+    source URL or a message are masked.
     """
     if isinstance(excerpt, bytes):
         excerpt = excerpt[:EXCERPT_CHARS].decode("utf-8", errors="replace")
     elif not isinstance(excerpt, str):
         excerpt = ""
     return {
-        "source": scrub_surrogates(str(source)),
+        "source": scrub_surrogates(redact_text(str(source))),
         "locator": scrub_surrogates(str(locator or "")),
         "stage": stage,
         "error_type": error_type,
-        "message": scrub_surrogates(str(message)[:MESSAGE_CHARS]),
+        "message": scrub_surrogates(redact_text(str(message)[:MESSAGE_CHARS])),
         "excerpt": scrub_surrogates(excerpt[:EXCERPT_CHARS].replace("\x00", "")),
     }

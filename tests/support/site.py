@@ -164,3 +164,63 @@ def article_page(title: str, paragraphs: list[str], published: str = "") -> str:
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
     return (f"<html><head><title>{title}</title>{meta}</head><body><nav>Home | World</nav>"
             f"<article><h1>{title}</h1>{body}</article><footer>© Test</footer></body></html>")
+
+
+class Trap:
+    """A listener that must never be reached: it counts every accepted socket (not only HTTP
+    requests) and answers each with a short 200, so a fetch that got here would succeed."""
+
+    def __init__(self, host: str = "127.0.0.2", port: int = 0):
+        import socket
+
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._socket = socket.socket(family, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, port))
+        self._socket.listen(16)
+        self._socket.settimeout(0.1)
+        self.host, self.port = host, self._socket.getsockname()[1]
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self._socket.close()
+
+    @property
+    def netloc(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+    def _accept(self) -> None:
+        import socket
+
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._socket.accept()
+            except socket.timeout:
+                continue
+            self.connections += 1
+            with connection:
+                try:
+                    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\nConnection: close\r\n\r\nreached")
+                except OSError:
+                    pass
+
+
+class RecordingSite(Site):
+    """A Site that also keeps every request's full target (query string included) and headers."""
+
+    def __init__(self, host: str = "127.0.0.1"):
+        super().__init__(host)
+        self.requests: list[tuple[str, dict]] = []
+
+    def _serve(self, request: BaseHTTPRequestHandler) -> None:
+        with self._lock:
+            self.requests.append((request.path, {k.lower(): v for k, v in request.headers.items()}))
+        super()._serve(request)
