@@ -14,7 +14,7 @@ from typing import Iterator, Optional
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from transforms.encoding import DecodeError, decode_bytes, scrub_surrogates
+from transforms.encoding import DecodeError, decode_bytes
 from transforms.feeds import FeedError, parse_feed
 from transforms.isolation import ERRORS, ItemFn, error_type_of
 from transforms.records import METRICS_NAMESPACE, STAGE_DECODE, STAGE_PARSE, Document, SourceFile, error_row
@@ -85,16 +85,14 @@ class _ParseFn(ItemFn):
 
     @staticmethod
     def _document(source: SourceFile, hints: dict, body: str, body_format: str, **fields) -> Document:
-        """A Document whose missing fields fall back to the sidecar's hints; its strings encodable."""
+        """A Document whose missing fields fall back to the sidecar's hints."""
         for key in ("url", "title", "author", "outlet", "language"):
             fields.setdefault(key, None)
-            value = fields[key] or hints.get(key)
-            fields[key] = scrub_surrogates(value) if isinstance(value, str) else value
+            fields[key] = fields[key] or hints.get(key)
         fields["language"] = language_code(fields["language"])
         published = fields.pop("published", None) or hints.get("published")
-        return Document(source=scrub_surrogates(source.path), source_type=source.fmt, body=scrub_surrogates(body),
-                        body_format=body_format, published_at=parse_timestamp(published),
-                        locator=fields.pop("locator", ""), **fields)
+        return Document(source=source.path, source_type=source.fmt, body=body, body_format=body_format,
+                        published_at=parse_timestamp(published), locator=fields.pop("locator", ""), **fields)
 
     def _txt(self, source, text, hints):
         yield self._document(source, hints, text, "text")

@@ -84,6 +84,18 @@ class Document:
     text_source: str = "file"
     alternatives: tuple = ()
 
+    def __post_init__(self):
+        # Every string of a Document can be encoded as UTF-8, however it was built: the rows
+        # made from it are encoded by Beam's coders and by Parquet, outside any stage's reach.
+        for field in ("source", "locator", "body", "url", "title", "author", "outlet", "language"):
+            value = getattr(self, field)
+            if isinstance(value, str):
+                object.__setattr__(self, field, scrub_surrogates(value))
+        if self.alternatives:
+            object.__setattr__(self, "alternatives", tuple(
+                (kind, fmt, scrub_surrogates(body) if isinstance(body, str) else body)
+                for kind, fmt, body in self.alternatives))
+
 
 def error_row(source: str, stage: str, error_type: str, message: str,
               excerpt: object = "", locator: str = "") -> dict:
