@@ -1,8 +1,9 @@
-"""Skip what an earlier run already wrote: same canonical URL or same content.
+"""Skip what an earlier run already wrote: same canonical URL, same content or same id.
 
-The seen set is the output itself (articles and duplicates rows of the dedup
-window), joined with CoGroupByKey, so it grows with the history on a
-distributed runner instead of living in one worker's memory.
+The seen set is the output itself (the keys of every articles and duplicates
+row ever written, whatever its date: see ``pipeline/history.py``), joined with
+CoGroupByKey, so it grows with the history on a distributed runner instead of
+living in one worker's memory.
 """
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from apache_beam.metrics import Metrics
 from transforms.records import METRICS_NAMESPACE
 
 SKIPPED_COUNTER = "dedup.skipped_seen"
+# An article id is derived from the URL or the content, so it repeats what the first two
+# keys say; it is checked too because it is what must never be written twice.
+SEEN_KEYS = ("url", "content_hash", "article_id")
 
 
 def _unseen(keyed, counter):
@@ -36,12 +40,12 @@ def _own_key(article: dict) -> str:
 
 
 class SkipSeen(beam.PTransform):
-    """``{"articles", "history"}`` in; the articles whose URL and content no history row has."""
+    """``{"articles", "history"}`` in; the articles whose URL, content and id no history row has."""
 
     def expand(self, inputs):
         articles, history = inputs["articles"], inputs["history"]
         unseen = articles
-        for field in ("url", "content_hash"):
+        for field in SEEN_KEYS:
             label = field.title().replace("_", "")
             seen_keys = (history
                          | f"HistoryBy{label}" >> beam.FlatMap(lambda h, f=field: [(h[f], None)] if h.get(f) else []))
