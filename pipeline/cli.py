@@ -104,7 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--cycles", type=int, metavar="N", help="stop after N cycles (default: never)")
     stats = commands.add_parser("stats", help="summarize an output folder (DuckDB)",
                                 description="Articles per day and outlet, NATO and Ukraine mentions, top outlets, "
-                                "republished stories, duplicates, errors by stage and the last runs.")
+                                "republished stories, duplicates, errors by stage and the last runs. Damaged files "
+                                "are left out and listed last.")
     stats.add_argument("output", metavar="OUTPUT", help="a newsbeam output folder")
     stats.add_argument("--format", choices=("table", "json"), default="table")
     compact = commands.add_parser("compact", help="merge each partition's per-run files into one, atomically",

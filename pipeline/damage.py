@@ -65,17 +65,27 @@ def open_parquet(handle, table: str) -> pq.ParquetFile:
     return parquet
 
 
-def parquet_damage(path: str, table: str, deep: bool = False) -> dict | None:
-    """The damage record of a Parquet file of ``table``, or None when it reads. The footer and
-    schema are always checked; ``deep`` also decodes every page."""
+def damage_of(read, path: str) -> dict | None:
+    """The damage record of ``path`` when ``read(path)`` finds it damaged, or None."""
     try:
-        with FileSystems.open(path) as handle:
-            parquet = open_parquet(handle, table)
-            if deep:
-                parquet.read()
+        read(path)
     except (*UNREADABLE, DamagedFile) as exc:
         return damage(path, exc)
     return None
+
+
+def check_parquet(path: str, table: str, deep: bool = False) -> None:
+    """Raises unless a file reads as Parquet of ``table``: footer and schema, and with
+    ``deep`` every page."""
+    with FileSystems.open(path) as handle:
+        parquet = open_parquet(handle, table)
+        if deep:
+            parquet.read()
+
+
+def parquet_damage(path: str, table: str, deep: bool = False) -> dict | None:
+    """The damage record of a Parquet file of ``table``, or None when it reads."""
+    return damage_of(lambda p: check_parquet(p, table, deep), path)
 
 
 def read_json(path: str) -> object:
@@ -100,12 +110,3 @@ def read_manifest(path: str) -> dict:
     if missing:
         raise DamagedFile(f"not a run manifest: no {', '.join(missing)}")
     return manifest
-
-
-def manifest_damage(path: str) -> dict | None:
-    """The damage record of a run manifest, or None when it is one."""
-    try:
-        read_manifest(path)
-    except (DamagedFile, OSError) as exc:
-        return damage(path, exc)
-    return None

@@ -32,12 +32,11 @@ from apache_beam.metrics import Metrics
 
 from pipeline.damage import UNREADABLE, DamagedFile, damage, open_parquet
 from pipeline.writers import WriteRunLog
-from transforms.partition import partition_date
+from transforms.partition import ARTICLES, DUPLICATES, partition_date
 from transforms.records import METRICS_NAMESPACE, RunContext
 
 KEY_COLUMNS = ("article_id", "url", "content_hash")
 SIGNATURE_COLUMNS = (*KEY_COLUMNS, "published_at", "outlet_name", "source", "locator", "minhash")
-TABLES = ("articles", "duplicates")
 DAMAGED, DAMAGED_LOG = "damaged", "damaged"
 
 
@@ -68,7 +67,7 @@ class _ReadRowsFn(beam.DoFn):
     def process(self, readable, window):
         path = readable.metadata.path
         table, date = _place(path)
-        signed = table == "articles" and date in window
+        signed = table == ARTICLES and date in window
         try:
             data = read_columns(readable, table, SIGNATURE_COLUMNS if signed else KEY_COLUMNS)
         except (*UNREADABLE, DamagedFile) as exc:
@@ -104,7 +103,7 @@ class ReadHistory(beam.PTransform):
             | "AsDateSet" >> beam.Map(frozenset))
         # One listing per table: on object stores every match is a round of client set-up
         # and listing, so one glob per date would cost far more than it saves.
-        globs = [FileSystems.join(output, table, "date=*", "*", "*.parquet") for table in TABLES]
+        globs = [FileSystems.join(output, table, "date=*", "*", "*.parquet") for table in (ARTICLES, DUPLICATES)]
         read = (articles.pipeline
                 | "TableGlobs" >> beam.Create(globs)
                 | "MatchWritten" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)

@@ -14,7 +14,8 @@ import os
 
 import duckdb
 
-from pipeline.damage import DamagedFile, damage, parquet_damage, read_manifest
+from pipeline.damage import UNREADABLE, DamagedFile, damage, parquet_damage, read_manifest
+from transforms.partition import TABLES
 
 QUERIES = {
     "articles_per_day_and_outlet": """
@@ -43,7 +44,6 @@ QUERIES = {
 }
 
 
-TABLES = ("articles", "duplicates", "errors")
 # Where a query names a table, DuckDB reads the table's list of files, bound as a parameter.
 SOURCE = "read_parquet(${table}, hive_partitioning=true, union_by_name=true)"
 
@@ -86,7 +86,7 @@ def last_runs(output: str, n: int = 5) -> tuple[list[dict], list[dict]]:
     for path in sorted(glob.glob(os.path.join(glob.escape(output), "_runs", "*.json"))):
         try:
             manifest = read_manifest(path)
-        except (DamagedFile, OSError) as exc:
+        except (*UNREADABLE, DamagedFile) as exc:
             damaged.append(damage(path, exc))
             continue
         counts = manifest.get("counts", {})

@@ -6,19 +6,20 @@ Beam options, the lexicon, that every input matches files) without running the
 pipeline, and with ``--check-feeds`` that each feed answers and parses.
 The second checks every Parquet file of the three tables (footer, and schema
 against ``pipeline/schema.py``; with ``--deep`` every page too), every run
-manifest and the feed state, and names each damaged file with the reason
+manifest and state file, and names each damaged file with the reason
 (see :mod:`pipeline.damage`): the files runs, ``stats`` and ``compact`` leave out.
 """
 from __future__ import annotations
 
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.damage import manifest_damage, parquet_damage
+from pipeline.config import ConfigError, build_config, read_config_file
+from pipeline.damage import damage_of, parquet_damage, read_json, read_manifest
 from pipeline.feed_state import read_state, state_path
 from pipeline.manifest import RUNS
-from pipeline.config import ConfigError, build_config, read_config_file
 from pipeline.readers import InputError, match_inputs
 from transforms.lexicon import LexiconError, load_lexicon
+from transforms.partition import TABLES
 
 
 def validate(path: str, check_feeds: bool = False) -> tuple[bool, list[str]]:
@@ -67,9 +68,6 @@ def _check_feeds(config, lines: list[str]) -> bool:
     return ok
 
 
-TABLES = ("articles", "duplicates", "errors")
-
-
 def _files(folder: str, suffix: str) -> list[str]:
     """Every file below ``folder`` whose name ends with ``suffix``."""
     found = FileSystems.match([FileSystems.join(folder, "**")])[0].metadata_list
@@ -85,9 +83,13 @@ def output_damage(output: str, deep: bool = False) -> tuple[dict[str, int], list
         damaged += filter(None, (parquet_damage(path, table, deep) for path in paths))
     manifests = _files(FileSystems.join(output, RUNS), ".json")
     checked["run manifests"] = len(manifests)
-    damaged += filter(None, map(manifest_damage, manifests))
-    checked["feed state files"] = int(FileSystems.exists(state_path(output)))
+    damaged += filter(None, (damage_of(read_manifest, path) for path in manifests))
+    feeds = state_path(output)
+    others = [path for path in _files(FileSystems.split(feeds)[0], ".json")
+              if path != feeds and not FileSystems.split(path)[1].startswith(".")]  # .name.tmp: being written
+    checked["state files"] = int(FileSystems.exists(feeds)) + len(others)
     damaged += read_state(output)[1]
+    damaged += filter(None, (damage_of(read_json, path) for path in others))
     return checked, damaged
 
 
