@@ -107,20 +107,28 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--cycles", type=int, metavar="N", help="stop after N cycles (default: never)")
     stats = commands.add_parser("stats", help="summarize an output folder (DuckDB)",
                                 description="Articles per day and outlet, NATO and Ukraine mentions, top outlets, "
-                                "republished stories, duplicates, errors by stage and the last runs.")
+                                "republished stories, duplicates, errors by stage and the last runs. Damaged files "
+                                "are left out and listed last.")
     stats.add_argument("output", metavar="OUTPUT", help="a newsbeam output folder")
     stats.add_argument("--format", choices=("table", "json"), default="table")
     compact = commands.add_parser("compact", help="merge each partition's per-run files into one, atomically",
                                   description="Rewrite every partition that holds several files as one file, "
                                   "swapped in atomically; readers never see a row twice or miss one. Local "
-                                  "outputs only; do not run it while a run writes to the same output.")
+                                  "outputs only; do not run it while a run writes to the same output. A partition "
+                                  "holding a damaged file is left as it is and named. Exit 0 done, 2 when a "
+                                  "partition was left for a damaged file.")
     compact.add_argument("output", metavar="OUTPUT")
     compact.add_argument("--date", action="append", metavar="YYYY-MM-DD", help="only these dates; repeatable")
-    validate = commands.add_parser("validate", help="check a config without running the pipeline",
-                                   description="Check keys and types, Beam options, the lexicon and the inputs; "
-                                   "with --check-feeds, that every feed answers and parses. Exit 0 valid, 2 not.")
-    validate.add_argument("--config", required=True, metavar="FILE")
+    validate = commands.add_parser("validate", help="check a config, or an output, without running the pipeline",
+                                   description="With --config: check keys and types, Beam options, the lexicon "
+                                   "and the inputs; with --check-feeds, that every feed answers and parses. With "
+                                   "--output: check that every Parquet file, run manifest and state file of an "
+                                   "output reads, and name the damaged ones. Exit 0 valid, 2 not.")
+    validate.add_argument("--config", metavar="FILE", help="a run configuration to check")
     validate.add_argument("--check-feeds", action="store_true", help="fetch and parse every feed once")
+    validate.add_argument("--output", metavar="DIR", help="an output folder to check (local, gs:// or s3://)")
+    validate.add_argument("--deep", action="store_true",
+                          help="with --output, decode every page of every Parquet file, not only footers")
     return parser
 
 
@@ -269,20 +277,32 @@ def compact_command(args: argparse.Namespace, rest: list[str]) -> int:
         done = compact(args.output, args.date)
     except CompactError as exc:
         return _fail(str(exc))
+    left = [item for item in done if item.get("damaged")]
     for item in done:
-        print(f"{item['table']}/{item['partition']}: {item['files']} files -> 1 ({item['rows']} rows)")
-    print(f"compacted {len(done)} partition(s)")
-    return EXIT_OK
+        if item.get("damaged"):
+            print(f"{item['table']}/{item['partition']}: left as it was, damaged: "
+                  + "; ".join(f"{d['path']}: {d['error']}" for d in item["damaged"]))
+        else:
+            print(f"{item['table']}/{item['partition']}: {item['files']} files -> 1 ({item['rows']} rows)")
+    print(f"compacted {len(done) - len(left)} partition(s)"
+          + (f"; left {len(left)} with damaged files (see `newsbeam validate --output`)" if left else ""))
+    return EXIT_USAGE if left else EXIT_OK
 
 
 def validate_command(args: argparse.Namespace, rest: list[str]) -> int:
-    from pipeline.validate import validate
+    from pipeline.validate import validate, validate_output
 
     if rest:
         return _fail(f"unexpected argument(s): {' '.join(rest)}")
-    valid, lines = validate(args.config, args.check_feeds)
-    print("\n".join(lines))
-    return EXIT_OK if valid else EXIT_USAGE
+    if not (args.config or args.output):
+        return _fail("validate needs --config FILE, --output DIR or both")
+    results = []
+    if args.config:
+        results.append(validate(args.config, args.check_feeds))
+    if args.output:
+        results.append(validate_output(args.output, args.deep))
+    print("\n".join(line for _, lines in results for line in lines))
+    return EXIT_OK if all(valid for valid, _ in results) else EXIT_USAGE
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -7,7 +7,8 @@ atomic step (Linux ``renameat2(RENAME_EXCHANGE)``): a reader sees either all
 the old files or the one new file, never both and never neither. The row count
 is checked before the swap, and a file a run committed meanwhile is moved
 into the new folder, so no row is lost or duplicated. Local outputs only:
-object stores have no atomic folder swap.
+object stores have no atomic folder swap. A partition holding a damaged file
+(see :mod:`pipeline.damage`) is left as it is and reported with the file.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.damage import UNREADABLE, DamagedFile, damage, open_parquet
 from pipeline.schema import SORT_KEYS
 from pipeline.writers import STAGING
 
@@ -51,11 +53,29 @@ def partitions(output: Path, dates: list[str] | None = None):
                 yield table, folder
 
 
+def read_files(table: str, files: list[Path]) -> tuple[list[pa.Table], list[dict]]:
+    """Each file's rows, and damage records of the files that do not read as ``table``."""
+    tables, damaged = [], []
+    for path in files:
+        try:
+            with open(path, "rb") as handle:
+                tables.append(open_parquet(handle, table).read())
+        except (*UNREADABLE, DamagedFile) as exc:
+            damaged.append(damage(str(path), exc))
+    return tables, damaged
+
+
 def compact_partition(output: Path, table: str, folder: Path) -> dict | None:
+    """What compacting one partition did: None when it holds fewer than two files; with
+    ``damaged`` (and nothing changed) when one of them does not read."""
     files = sorted(folder.glob("*.parquet"))
     if len(files) < 2:
         return None
-    merged = pa.concat_tables([pq.read_table(f, partitioning=None) for f in files], promote_options="default")
+    tables, damaged = read_files(table, files)
+    partition = folder.relative_to(output / table).as_posix()
+    if damaged:
+        return {"table": table, "partition": partition, "files": len(files), "damaged": damaged}
+    merged = pa.concat_tables(tables, promote_options="default")
     keys = [(k, "ascending") for k in SORT_KEYS[table] if k in merged.column_names]
     merged = merged.sort_by(keys)
     token = f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
@@ -73,8 +93,7 @@ def compact_partition(output: Path, table: str, folder: Path) -> dict | None:
         if late.name not in merged_names:
             os.rename(late, folder / late.name)
     shutil.rmtree(work)
-    return {"table": table, "partition": folder.relative_to(output / table).as_posix(), "files": len(files),
-            "rows": merged.num_rows}
+    return {"table": table, "partition": partition, "files": len(files), "rows": merged.num_rows}
 
 
 def compact(output: str, dates: list[str] | None = None) -> list[dict]:

@@ -3,7 +3,10 @@
 Kept in ``OUTPUT/_state/feeds.json``, read before a run and replaced
 atomically after a successful one, so a failed run simply fetches again.
 The file sits in the output folder analysts read, so a feed URL that carries
-credentials is never a key in clear (see :func:`state_key`).
+credentials is never a key in clear (see :func:`state_key`). A state file that
+is not what this module writes counts as empty state: the run fetches every
+feed unconditionally, names the file as damaged, and its successful end
+replaces it.
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import json
 
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline.damage import DamagedFile, damage, read_json
 from pipeline.writers import ensure_dir
 from transforms.redact import redact_url
 
@@ -23,12 +27,32 @@ def state_path(output: str) -> str:
     return FileSystems.join(output, STATE, FEEDS)
 
 
-def load_state(output: str) -> dict:
+def read_state(output: str) -> tuple[dict, list[dict]]:
+    """The saved state, and the damage record of its file ([] when it is sound or absent)."""
     path = state_path(output)
     if not FileSystems.exists(path):
-        return {}
-    with FileSystems.open(path) as handle:
-        return json.loads(handle.read() or b"{}")
+        return {}, []
+    try:
+        state = read_json(path)
+        check_state(state)
+    except (DamagedFile, OSError) as exc:
+        return {}, [damage(path, exc)]
+    return state, []
+
+
+def load_state(output: str) -> dict:
+    return read_state(output)[0]
+
+
+def check_state(state: object) -> None:
+    """Raises DamagedFile unless ``state`` is an object of per-feed objects whose validators
+    are strings, which is all a fetch relies on."""
+    if not isinstance(state, dict):
+        raise DamagedFile(f"not a feed state: a JSON {type(state).__name__}, not an object")
+    for key, entry in state.items():
+        if not isinstance(entry, dict) or any(not isinstance(entry.get(name), (str, type(None)))
+                                              for name in ("etag", "last_modified")):
+            raise DamagedFile(f"not a feed state: entry {key[:100]!r} is {json.dumps(entry)[:100]}")
 
 
 def state_key(url: str) -> str:

@@ -22,7 +22,9 @@ from pipeline import manifest as manifests
 from pipeline.assemble import IngestNews
 from pipeline.config import Config, ConfigError, options_to_argv
 from pipeline.feed_reader import FeedSpec
-from pipeline.feed_state import load_state, save_state, updated_state
+from pipeline.damage import log_damaged
+from pipeline.feed_state import read_state, save_state, updated_state
+from pipeline.history import DAMAGED_LOG
 from pipeline.readers import InputError, match_inputs
 from pipeline.runner import is_direct, make_runner, runner_name
 from pipeline.stage_times import stage_seconds
@@ -104,6 +106,13 @@ def _metrics(result) -> tuple[dict, dict]:
     return counters, sums
 
 
+def _history_damage(output: str, run_id: str) -> list[dict]:
+    """The damaged files the run's history read left out, each logged."""
+    damaged = read_run_log(output, run_id, DAMAGED_LOG)
+    log_damaged(_LOG, damaged, "left out of the history this run deduplicates against")
+    return damaged
+
+
 def execute(config: Config, beam_argv: list[str]) -> RunReport:
     """Run the pipeline once. Raises UsageError before starting when something is wrong."""
     started = dt.datetime.now(dt.timezone.utc)
@@ -123,7 +132,8 @@ def execute(config: Config, beam_argv: list[str]) -> RunReport:
     if leftovers:
         _LOG.warning("removed the uncommitted files of interrupted run(s) %s", ", ".join(leftovers))
     feeds = [FeedSpec(**feed) for feed in config.feeds]
-    feed_state = load_state(output) if feeds else {}
+    feed_state, damaged = read_state(output) if feeds else ({}, [])
+    log_damaged(_LOG, damaged, "feed state counted as empty: every feed is fetched unconditionally")
     preflight = time.monotonic() - clock
     _LOG.info("run %s: %d input files, %d feeds -> %s (%s)", run.run_id, len(inputs), len(feeds), output,
               runner_name(options))
@@ -143,6 +153,7 @@ def execute(config: Config, beam_argv: list[str]) -> RunReport:
         stages = stage_seconds(result)
         files = read_committed(output, run.run_id)
         feed_log = read_run_log(output, run.run_id, "feeds")
+        damaged += _history_damage(output, run.run_id)
         if feeds:  # only after the files are committed: a failed run fetches again next time
             save_state(output, updated_state(feed_state, feed_log))
     except Exception as exc:  # noqa: BLE001 - reported in the manifest and as exit status 1
@@ -152,6 +163,7 @@ def execute(config: Config, beam_argv: list[str]) -> RunReport:
         remove_staging(output, run.run_id)
     seconds = time.monotonic() - clock
     counts = manifests.counts_from(counters, files, files_matched=len(inputs))
+    counts["damaged_files"] = len(damaged)
     manifest = {
         "run_id": run.run_id,
         "status": status,
@@ -175,6 +187,7 @@ def execute(config: Config, beam_argv: list[str]) -> RunReport:
         "accounting_ok": manifests.accounting_ok(counts) if status == "succeeded" else None,
         "feeds": feed_log,
         "files": files,
+        "damaged_files": damaged,  # what this run found damaged and left out
     }
     path = manifests.write_manifest(output, run.run_id, manifest)
     if status == "succeeded" and not manifest["accounting_ok"]:
@@ -202,5 +215,7 @@ def summary(report: RunReport) -> str:
         f"  errors        {c['errors']:>6}   ({stages})",
         f"  skipped       {c['skipped']:>6}",
         f"  files written {c['files_written']:>6}   manifest {report.manifest_path}",
+        *([f"  damaged files {c['damaged_files']:>6}   left out, named in the log and the manifest"]
+          if c.get("damaged_files") else []),
     ] + ([f"  time by stage  {', '.join(f'{k} {v:.1f} s' for k, v in report.stages.items())}"]
          if report.stages else []) + ([f"  FAILED: {report.error}"] if report.error else []))

@@ -3,6 +3,8 @@
 Articles per day and outlet, NATO and Ukraine mentions per day, the outlets
 that cover them most, republished stories, duplicates and errors, and the
 last runs from ``_runs/``; as tables for people or JSON for scripts.
+Damaged files (see :mod:`pipeline.damage`) are left out and listed last. File
+paths reach DuckDB only as bound parameters, never as SQL text.
 """
 from __future__ import annotations
 
@@ -11,6 +13,9 @@ import json
 import os
 
 import duckdb
+
+from pipeline.damage import UNREADABLE, DamagedFile, damage, parquet_damage, read_manifest
+from transforms.partition import TABLES
 
 QUERIES = {
     "articles_per_day_and_outlet": """
@@ -39,35 +44,72 @@ QUERIES = {
 }
 
 
-def _table(output: str, name: str):
-    pattern = os.path.join(output, name, "**", "*.parquet")
-    if not glob.glob(pattern, recursive=True):
-        return None
-    return f"read_parquet('{pattern}', hive_partitioning=true)"
+# Where a query names a table, DuckDB reads the table's list of files, bound as a parameter.
+SOURCE = "read_parquet(${table}, hive_partitioning=true, union_by_name=true)"
 
 
-def last_runs(output: str, n: int = 5) -> list[dict]:
-    runs = []
-    for path in glob.glob(os.path.join(output, "_runs", "*.json")):
-        with open(path, encoding="utf-8") as handle:
-            manifest = json.load(handle)
+def table_files(output: str, table: str) -> list[str]:
+    return sorted(glob.glob(os.path.join(glob.escape(output), table, "**", "*.parquet"), recursive=True))
+
+
+def sound_files(files: dict[str, list[str]], deep: bool = False) -> tuple[dict[str, list[str]], list[dict]]:
+    """({table: its files that read}, damage records of the others); ``deep`` decodes every page
+    too, the slow check for when a query found a damaged one."""
+    kept, damaged = {}, []
+    for table, paths in files.items():
+        kept[table] = []
+        for path in paths:
+            problem = parquet_damage(path, table, deep)
+            if problem:
+                damaged.append(problem)
+            else:
+                kept[table].append(path)
+    return kept, damaged
+
+
+def query_sections(files: dict[str, list[str]]) -> dict[str, object]:
+    """Each query over the tables it needs, as a DuckDB relation over its materialized result
+    (so a damaged page fails here, not while printing); queries over absent tables are left out."""
+    con = duckdb.connect()
+    sections: dict[str, object] = {}
+    for name, query in QUERIES.items():
+        needed = [t for t in TABLES if "{" + t + "}" in query]
+        if all(files[t] for t in needed):
+            sql = query.format(**{t: SOURCE.format(table=t) for t in needed})
+            sections[name] = con.from_arrow(con.sql(sql, params={t: files[t] for t in needed}).to_arrow_table())
+    return sections
+
+
+def last_runs(output: str, n: int = 5) -> tuple[list[dict], list[dict]]:
+    """The last ``n`` runs' summaries, and damage records of the manifests that are not ones."""
+    runs, damaged = [], []
+    for path in sorted(glob.glob(os.path.join(glob.escape(output), "_runs", "*.json"))):
+        try:
+            manifest = read_manifest(path)
+        except (*UNREADABLE, DamagedFile) as exc:
+            damaged.append(damage(path, exc))
+            continue
         counts = manifest.get("counts", {})
         runs.append({"run_id": manifest["run_id"], "status": manifest["status"], "started_at": manifest["started_at"],
                      "seconds": manifest.get("timings_seconds", {}).get("total"),
                      **{k: counts.get(k) for k in ("input_items", "articles", "duplicates", "errors", "skipped")}})
-    return sorted(runs, key=lambda r: r["started_at"])[-n:]
+    return sorted(runs, key=lambda r: r["started_at"])[-n:], damaged
 
 
 def collect(output: str) -> dict[str, object]:
-    """Each section as a DuckDB relation (or a list of rows for the runs); absent tables are left out."""
-    con = duckdb.connect()
-    tables = {name: _table(output, name) for name in ("articles", "duplicates", "errors")}
-    sections: dict[str, object] = {}
-    for name, query in QUERIES.items():
-        needed = [t for t in tables if "{" + t + "}" in query]
-        if all(tables[t] for t in needed):
-            sections[name] = con.sql(query.format(**{t: tables[t] for t in needed}))
-    sections["last_runs"] = last_runs(output)
+    """Each section as a DuckDB relation, or a list of rows for the runs and the damaged files
+    (only when there are any); absent tables are left out."""
+    files, damaged = sound_files({table: table_files(output, table) for table in TABLES})
+    try:
+        sections = query_sections(files)
+    except duckdb.Error:  # a page that does not decode: find its file, leave it out, ask again
+        files, undecoded = sound_files(files, deep=True)
+        damaged += undecoded
+        sections = query_sections(files)
+    sections["last_runs"], bad_manifests = last_runs(output)
+    damaged += bad_manifests
+    if damaged:
+        sections["damaged_files"] = damaged
     return sections
 
 
@@ -81,7 +123,9 @@ def render(output: str, fmt: str = "table") -> str:
     parts = []
     for name, rows in sections.items():
         parts.append(name.replace("_", " ").capitalize())
-        if isinstance(rows, list):
+        if name == "damaged_files":
+            parts += [f"  {d['path']}: {d['error']}" for d in rows]
+        elif isinstance(rows, list):
             parts += [f"  {r['run_id']}  {r['status']:<9} {r['input_items']} items = {r['articles']} articles + "
                       f"{r['duplicates']} duplicates + {r['errors']} errors + {r['skipped']} skipped "
                       f"({r['seconds']} s)" for r in rows]

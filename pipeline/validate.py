@@ -1,14 +1,25 @@
 """`newsbeam validate --config FILE [--check-feeds]`: is this configuration ready to run?
+`newsbeam validate --output DIR [--deep]`: does everything in this output read?
 
-Checks everything a run checks before it starts (keys and types, Beam options,
-the lexicon, that every input matches files) without running the pipeline,
-and with ``--check-feeds`` that each feed answers and parses.
+The first checks everything a run checks before it starts (keys and types,
+Beam options, the lexicon, that every input matches files) without running the
+pipeline, and with ``--check-feeds`` that each feed answers and parses.
+The second checks every Parquet file of the three tables (footer, and schema
+against ``pipeline/schema.py``; with ``--deep`` every page too), every run
+manifest and state file, and names each damaged file with the reason
+(see :mod:`pipeline.damage`): the files runs, ``stats`` and ``compact`` leave out.
 """
 from __future__ import annotations
 
+from apache_beam.io.filesystems import FileSystems
+
 from pipeline.config import ConfigError, build_config, read_config_file
+from pipeline.damage import damage_of, parquet_damage, read_json, read_manifest
+from pipeline.feed_state import read_state, state_path
+from pipeline.manifest import RUNS
 from pipeline.readers import InputError, match_inputs
 from transforms.lexicon import LexiconError, load_lexicon
+from transforms.partition import TABLES
 
 
 def validate(path: str, check_feeds: bool = False) -> tuple[bool, list[str]]:
@@ -55,3 +66,41 @@ def _check_feeds(config, lines: list[str]) -> bool:
     finally:
         fetcher.close()
     return ok
+
+
+def _files(folder: str, suffix: str) -> list[str]:
+    """Every file below ``folder`` whose name ends with ``suffix``."""
+    found = FileSystems.match([FileSystems.join(folder, "**")])[0].metadata_list
+    return sorted(m.path for m in found if m.path.endswith(suffix))
+
+
+def output_damage(output: str, deep: bool = False) -> tuple[dict[str, int], list[dict]]:
+    """({kind of file: how many were checked}, damage records), over a whole output."""
+    checked, damaged = {}, []
+    for table in TABLES:
+        paths = _files(FileSystems.join(output, table), ".parquet")
+        checked[f"{table} Parquet files"] = len(paths)
+        damaged += filter(None, (parquet_damage(path, table, deep) for path in paths))
+    manifests = _files(FileSystems.join(output, RUNS), ".json")
+    checked["run manifests"] = len(manifests)
+    damaged += filter(None, (damage_of(read_manifest, path) for path in manifests))
+    feeds = state_path(output)
+    others = [path for path in _files(FileSystems.split(feeds)[0], ".json")
+              if path != feeds and not FileSystems.split(path)[1].startswith(".")]  # .name.tmp: being written
+    checked["state files"] = int(FileSystems.exists(feeds)) + len(others)
+    damaged += read_state(output)[1]
+    damaged += filter(None, (damage_of(read_json, path) for path in others))
+    return checked, damaged
+
+
+def validate_output(output: str, deep: bool = False) -> tuple[bool, list[str]]:
+    """(nothing damaged, report lines)."""
+    output = output.rstrip("/") or "/"
+    checked, damaged = output_damage(output, deep)
+    if not any(checked.values()) and not FileSystems.exists(output):
+        return False, [f"invalid: output {output} does not exist"]
+    lines = [f"output {output}: checked " + ", ".join(f"{n} {kind}" for kind, n in checked.items())
+             + (" (every page)" if deep else " (footers and schemas)")]
+    lines += [f"  DAMAGED {d['path']}: {d['error']}" for d in damaged]
+    lines.append(f"output {output}: {len(damaged)} damaged file(s)" if damaged else f"output {output}: no damaged file")
+    return not damaged, lines

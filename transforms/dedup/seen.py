@@ -1,8 +1,10 @@
-"""Skip what an earlier run already wrote: same canonical URL or same content.
+"""Skip what an earlier run already wrote: same canonical URL, same content or same id.
 
-The seen set is the output itself (articles and duplicates rows of the dedup
-window), joined with CoGroupByKey, so it grows with the history on a
-distributed runner instead of living in one worker's memory.
+The seen set is the output itself: the keys of every articles and duplicates
+row ever written, whatever its date (see ``pipeline/history.py``). It streams
+past the run's own keys (a side input the size of the run) once, and only the
+history keys that match one are joined with the articles (CoGroupByKey): the
+cost per history row is a set lookup, and no worker holds the history.
 """
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ from apache_beam.metrics import Metrics
 from transforms.records import METRICS_NAMESPACE
 
 SKIPPED_COUNTER = "dedup.skipped_seen"
+# An article id is derived from the URL or the content, so it repeats what the first two
+# keys say; it is checked too because it is what must never be written twice.
+SEEN_KEYS = ("url", "content_hash", "article_id")
 
 
 def _unseen(keyed, counter):
@@ -31,20 +36,30 @@ class _KeepUnseenFn(beam.DoFn):
         yield from _unseen(keyed, self._skipped)
 
 
+def _keys(row: dict) -> list[tuple[str, str]]:
+    """(field, value) of each key a row has."""
+    return [(field, row[field]) for field in SEEN_KEYS if row.get(field)]
+
+
 def _own_key(article: dict) -> str:
     return "\x1f".join(("none", article["article_id"], article["source"], article.get("locator", "")))
 
 
 class SkipSeen(beam.PTransform):
-    """``{"articles", "history"}`` in; the articles whose URL and content no history row has."""
+    """``{"articles", "history"}`` in; the articles whose URL, content and id no history row has."""
 
     def expand(self, inputs):
         articles, history = inputs["articles"], inputs["history"]
+        run_keys = beam.pvalue.AsSingleton(
+            articles | "RunKeys" >> beam.FlatMap(_keys)
+            | "GatherRunKeys" >> beam.combiners.ToList() | "AsKeySet" >> beam.Map(frozenset))
+        matching = history | "MatchingKeys" >> beam.FlatMap(
+            lambda row, wanted: [key for key in _keys(row) if key in wanted], run_keys)
         unseen = articles
-        for field in ("url", "content_hash"):
+        for field in SEEN_KEYS:
             label = field.title().replace("_", "")
-            seen_keys = (history
-                         | f"HistoryBy{label}" >> beam.FlatMap(lambda h, f=field: [(h[f], None)] if h.get(f) else []))
+            seen_keys = matching | f"HistoryBy{label}" >> beam.FlatMap(
+                lambda key, f=field: [(key[1], None)] if key[0] == f else [])
             current = unseen | f"CurrentBy{label}" >> beam.Map(
                 lambda a, f=field: (a[f] if a.get(f) else _own_key(a), a))
             unseen = ({"current": current, "seen": seen_keys}
