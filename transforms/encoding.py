@@ -1,9 +1,10 @@
 """Bytes to text without assuming UTF-8.
 
 Order of evidence: a byte-order mark, then strict UTF-8 (which almost never
-decodes legacy text by accident), then a charset the document declares, then
-charset-normalizer's guess, and finally Windows-1252, the usual encoding of
-Western European text that claims to be Latin-1.
+decodes legacy text by accident), then UTF-8 with a few stray Windows-1252
+bytes (text pasted together from two sources), then a charset the document
+declares, then charset-normalizer's guess, and finally Windows-1252, the usual
+encoding of Western European text that claims to be Latin-1.
 """
 from __future__ import annotations
 
@@ -22,6 +23,16 @@ _DECLARED = re.compile(
     re.IGNORECASE)
 # Control characters that do not occur in text (tab, newline, CR and form feed do).
 _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
+_NON_ASCII_RUN = re.compile(rb"[\x80-\xff]+")
+# One or more well-formed UTF-8 multibyte sequences (RFC 3629: no overlongs, no surrogates, <= U+10FFFF).
+_UTF8_SEQUENCES = re.compile(
+    rb"(?:[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2})+")
+# The bytes that ``surrogateescape`` could not decode as UTF-8 (U+DC80..U+DCFF stand for 0x80..0xFF).
+_ESCAPED_BYTES = re.compile("[\udc80-\udcff]+")
+# Windows-1252 for 0x80..0xFF; its five unassigned bytes become U+FFFD.
+_CP1252_HIGH = "".join(bytes([b]).decode("cp1252", errors="replace") for b in range(0x80, 0x100))
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -71,8 +82,35 @@ def declared_charset(data: bytes) -> str | None:
         return None
 
 
+def mostly_utf8(data: bytes) -> bool:
+    """True when most runs of non-ASCII bytes in ``data`` are well-formed UTF-8.
+
+    Text that is UTF-8 with a few stray legacy bytes has nearly all its runs
+    well-formed (0.96-1.0 in the four such pages of the benchmark corpora), while
+    legacy text forms UTF-8 only by accident: 0.00-0.05 in the corpora's 23
+    Latin-1, cp1252, cp1250, ISO-8859-2 and GB2312 pages, and at most 0.16 when
+    the corpora's UTF-8 pages are re-encoded as cp1250, cp1251, cp1252, cp1257,
+    KOI8-R, ISO-8859-2, Shift-JIS, EUC-JP, EUC-KR, GBK or Big5 (0.62 for one page
+    that already held mojibake, whose cp1252 form is UTF-8 again).
+    """
+    runs = clean = 0
+    for run in _NON_ASCII_RUN.finditer(data):
+        runs += 1
+        clean += _UTF8_SEQUENCES.fullmatch(run.group()) is not None
+    return clean * 2 > runs
+
+
+def decode_utf8_with_cp1252(data: bytes) -> str:
+    """UTF-8 where it is well-formed, and each byte that is not read as Windows-1252."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    return _ESCAPED_BYTES.sub(lambda m: "".join(_CP1252_HIGH[ord(c) - 0xDC80] for c in m.group()), text)
+
+
 def decode_bytes(data: bytes) -> tuple[str, str]:
-    """Decode ``data``; returns (text, encoding name). Raises DecodeError for binary junk."""
+    """Decode ``data``; returns (text, encoding name). Raises DecodeError for binary junk.
+
+    The name is a Python codec's, or ``utf-8+cp1252`` for UTF-8 with stray Windows-1252 bytes.
+    """
     for bom, name in _BOMS:
         if data.startswith(bom):
             return data.decode(name, errors="replace"), name
@@ -82,6 +120,8 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    if mostly_utf8(data):
+        return decode_utf8_with_cp1252(data), "utf-8+cp1252"
     declared = declared_charset(data)
     if declared and declared not in ("utf-8", "utf_8"):
         try:

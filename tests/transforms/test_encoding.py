@@ -6,6 +6,7 @@ import pytest
 from transforms.encoding import DecodeError, decode_bytes
 
 GERMAN = "Die Ukraine fordert „mehr Unterstützung“ – Grüße aus Köln, sagte der Außenminister."
+JAPANESE = "北大西洋条約機構の外相会合がブリュッセルで開かれ、ウクライナへの支援について協議した。首脳らは防空システムの追加供与で合意した。"
 GERMAN_LATIN1 = "Die Ukraine fordert mehr Unterstützung, sagte der Außenminister in Köln. Größere Beiträge."
 
 
@@ -15,6 +16,11 @@ GERMAN_LATIN1 = "Die Ukraine fordert mehr Unterstützung, sagte der Außenminist
     (GERMAN_LATIN1, "latin-1"),
     ("L'Ukraine souhaite adhérer à l'OTAN, a déclaré le président français. Très élevé, c'est ça.", "latin-1"),
     ("Украина хочет вступить в НАТО, заявил президент страны в понедельник вечером.", "cp1251"),
+    ("Украина хочет вступить в НАТО, заявил президент страны в понедельник вечером.", "koi8-r"),
+    ("Οι υπουργοί Εξωτερικών του ΝΑΤΟ συζήτησαν στις Βρυξέλλες τη βοήθεια προς την Ουκρανία.", "cp1253"),
+    (JAPANESE, "shift_jis"),
+    (JAPANESE, "euc-jp"),
+    ("北约外长在布鲁塞尔举行会议，讨论对乌克兰的援助问题。各国同意向乌克兰提供更多防空系统。", "gb2312"),
 ])
 def test_legacy_encodings_decode_to_the_original_text(text, encoding):
     decoded, _ = decode_bytes(text.encode(encoding))
