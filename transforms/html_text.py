@@ -5,6 +5,8 @@ carry; this keeps their paragraph breaks and drops scripts and styles.
 """
 from __future__ import annotations
 
+import html
+
 import lxml.html
 from lxml import etree
 
@@ -16,7 +18,7 @@ _DROP = ("script", "style", "noscript", "template", "iframe", "object", "svg", "
 def fragment_to_text(fragment: str) -> str:
     """Text of ``fragment``, one line per block element."""
     if "<" not in fragment:
-        return fragment.strip()
+        return html.unescape(fragment).strip()  # no markup, but character references still mean characters
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (etree.ParserError, ValueError):
