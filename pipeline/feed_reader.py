@@ -128,7 +128,7 @@ class _FetchFeedsFn(_FetchByHostFn):
             return self._failed_feed(source, log, STAGE_PARSE, exc.kind, str(exc), response.body)
         failed = [beam.pvalue.TaggedOutput(ERRORS, error_row(source, STAGE_PARSE, f.error_type, f.message, f.excerpt,
                                                              f.locator))
-                  for f in getattr(parsed, "failures", ())]
+                  for f in parsed.failures]
         entries = len(parsed.documents) + len(failed)
         log.update(status="fetched", http_status=response.status, entries=entries,
                    warning=parsed.warning, etag=response.headers.get("etag"),

@@ -147,7 +147,7 @@ class _ParseFn(ItemFn):
             yield error_row(source.path, STAGE_PARSE, exc.kind, str(exc), source.data)
             return
         yield from parsed.documents
-        for failure in getattr(parsed, "failures", ()):
+        for failure in parsed.failures:
             yield error_row(source.path, STAGE_PARSE, failure.error_type, failure.message, failure.excerpt,
                             failure.locator)
 

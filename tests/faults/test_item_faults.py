@@ -91,9 +91,9 @@ def test_a_hostile_feed_costs_its_own_entries_and_never_the_good_feed(tmp_path):
             {"title": "Go zero time", "link": site.url("/page.html") + "?a=4",
              "pubDate": "Mon, 01 Jan 0001 00:00:00 +0000"},
         ])
-        site.add("/bad.xml", bad)
+        site.add("/bad.xml", bad, etag='"bad-1"')
         site.add("/good.xml", rss([{"title": f"Good {i}", "link": site.url(f"/good-{i}.html"),
-                                    "pubDate": "Tue, 24 Jun 2025 08:00:00 GMT"} for i in range(3)]))
+                                    "pubDate": "Tue, 24 Jun 2025 08:00:00 GMT"} for i in range(3)]), etag='"good-1"')
         for i in range(3):
             site.add(f"/good-{i}.html", article_page(f"Good {i}", [story(4 + i)]))
         config = tmp_path / "feeds.yaml"
