@@ -114,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
         "watch", parents=[run], help="run the batch pipeline in cycles until stopped", allow_abbrev=False,
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=RUN_EPILOG,
         description="Run the pipeline every --interval against the same output, each cycle a normal run "
-        "with its own run id; SIGINT or SIGTERM lets the current cycle finish, then stops.")
+        "with its own run id; SIGINT or SIGTERM lets the current cycle finish, then stops. Each cycle takes "
+        "the output lock; a cycle that finds it held by another writer is skipped (or waits, --wait-for-lock).")
     watch.add_argument("--interval", default="15m", type=parse_interval, metavar="DURATION",
                        help="time from one cycle's start to the next: 90, 30s, 15m, 1h (default 15m)")
     watch.add_argument("--cycles", type=int, metavar="N", help="stop after N cycles (default: never)")
@@ -229,7 +230,7 @@ def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
         print(f"newsbeam: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     finally:
-        if in_main_thread:
+        if in_main_thread and previous is not None:
             signal.signal(signal.SIGTERM, previous)
     print(summary(report))
     if report.status != "succeeded":

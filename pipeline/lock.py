@@ -44,7 +44,7 @@ from apache_beam.io.filesystems import FileSystems
 
 LOCK_FILE = "_lock.json"
 HEARTBEAT_SECONDS = 10.0
-STALE_AFTER_SECONDS = 120.0
+STALE_AFTER_SECONDS = 120.0  # quoted as "2 minutes" in the cli epilog
 POLL_SECONDS = 0.5
 
 _LOG = logging.getLogger("newsbeam.lock")

@@ -191,8 +191,13 @@ def write_journal(output: str, run_id: str, journal: dict) -> str:
 
 
 def read_journal(path: str) -> dict:
-    with FileSystems.open(path) as handle:
-        return json.loads(handle.read())
+    """A journal is written whole or not at all; an unreadable one is damage that a person must judge."""
+    try:
+        with FileSystems.open(path) as handle:
+            return json.loads(handle.read())
+    except ValueError as exc:
+        raise CommitError(f"the commit journal {path} is unreadable ({exc}); its run's files not yet committed "
+                          f"are beside it: inspect them, then delete that folder to let runs go on") from None
 
 
 def _sizes_match(a: str, b: str) -> bool:

@@ -155,10 +155,12 @@ def test_ctrl_c_in_the_commit_releases_the_lock_and_keeps_the_journal(tmp_path, 
 
 
 def write_lock(output: Path, age_seconds: float, host: str = "elsewhere", pid: int = 1) -> None:
+    """Another process's lock, written whole (a rename), as a lock holder's heartbeat writes it."""
     beat = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=age_seconds)).isoformat()
-    (output / "_lock.json").write_text(json.dumps({
+    (output / "other.tmp").write_text(json.dumps({
         "run_id": "other", "command": "run", "host": host, "pid": pid, "started_at": beat,
         "heartbeat_at": beat, "token": "t0"}))
+    os.replace(output / "other.tmp", output / "_lock.json")
 
 
 def lost(lock: OutputLock) -> bool:
@@ -182,10 +184,12 @@ def test_lock_holder_staleness_waiting_and_heartbeat(tmp_path, caplog):
             assert (first["run_id"], first["pid"], first["host"]) == ("mine", os.getpid(), socket.gethostname())
             wait_for(lambda: json.loads((tmp_path / "_lock.json").read_text())["heartbeat_at"] > first["heartbeat_at"],
                      30, "a heartbeat")
-            write_lock(tmp_path, age_seconds=0)  # someone took it over (as if ours had gone stale)
-            wait_for(lambda: lost(lock), 30, "the heartbeat to notice")
-            with pytest.raises(LockLost, match="taken over by run other"):
-                lock.check()
+        assert not (tmp_path / "_lock.json").exists()  # released
+    with OutputLock(str(tmp_path), "mine", heartbeat_seconds=0.3) as lock:
+        write_lock(tmp_path, age_seconds=0)  # someone took it over (as if ours had gone stale)
+        wait_for(lambda: lost(lock), 30, "the heartbeat to notice")
+        with pytest.raises(LockLost, match="taken over by run other"):
+            lock.check()
     assert re.search(r"took over the stale output lock .* \(its last heartbeat is 6\d\d s old \(limit 120 s\)\): "
                      r"run other \(pid 1 on elsewhere\)", caplog.text)
     assert json.loads((tmp_path / "_lock.json").read_text())["run_id"] == "other"  # not ours to delete
