@@ -131,7 +131,7 @@ def complete_commit(output: str, journal: dict, completed_by: Optional[str] = No
     Every step can be repeated, so a commit cut short here too is completed by the next run.
     """
     run_id = journal["run_id"]
-    apply_renames(journal["renames"])
+    apply_renames(output, run_id, journal["renames"])
     manifest = dict(journal["manifest"], **({"commit_completed_by": completed_by} if completed_by else {}))
     _bookkeeping(manifests.manifest_path(output, run_id), lambda: manifests.write_manifest(output, run_id, manifest))
     if journal["feed_state"] is not None:
@@ -171,7 +171,7 @@ def commit(output: str, lock: OutputLock, staged: list[dict], manifest: dict, fe
                "renames": staged, "manifest": manifest, "feed_state": feed_state}
     try:
         lock.check()
-        check_commit(staged)
+        check_commit(output, run_id, staged)
         write_journal(output, run_id, journal)
     except BaseException:
         _discard_staging(output, run_id)

@@ -47,7 +47,7 @@ def file_name(run_id: str, n: int = 0) -> str:
 
 def ensure_dir(path: str) -> None:
     """Create a folder and its parents; a no-op on object stores and for existing folders."""
-    if FileSystems.exists(path):
+    if path.startswith(("s3://", "gs://")) or FileSystems.exists(path):
         return
     try:
         FileSystems.mkdirs(path)
@@ -166,10 +166,17 @@ def failure_reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def check_commit(renames: list[dict]) -> None:
+def _staged_sizes(output: str, run_id: str) -> dict[str, int]:
+    """Size of every file in a run's staging folder, from one listing (each call costs a request on S3)."""
+    found = FileSystems.match([FileSystems.join(staging_dir(output, run_id), "**")])[0].metadata_list
+    return {meta.path: meta.size_in_bytes for meta in found}
+
+
+def check_commit(output: str, run_id: str, renames: list[dict]) -> None:
     """Before the journal: every staged file is there, and no final name is taken (never overwrite)."""
+    staged = _staged_sizes(output, run_id)
     for record in renames:
-        if not FileSystems.exists(record["staged"]):
+        if record["staged"] not in staged:
             raise CommitError(f"staged file {record['staged']} is missing; nothing was committed")
         if FileSystems.exists(record["path"]):
             raise CommitError(f"refusing to overwrite {record['path']}, which an earlier run committed; "
@@ -200,25 +207,21 @@ def read_journal(path: str) -> dict:
                           f"are beside it: inspect them, then delete that folder to let runs go on") from None
 
 
-def _sizes_match(a: str, b: str) -> bool:
-    return FileSystems.match([a])[0].metadata_list[0].size_in_bytes == \
-        FileSystems.match([b])[0].metadata_list[0].size_in_bytes
-
-
-def apply_renames(renames: list[dict]) -> None:
+def apply_renames(output: str, run_id: str, renames: list[dict]) -> None:
     """Move every staged file to its final name; done ones are skipped, so this can be repeated.
 
     An existing final name is never overwritten. Where both names exist and the
     sizes agree, an object-store rename (copy, then delete) was cut short after
     its copy, and only the staged copy is deleted.
     """
+    waiting = _staged_sizes(output, run_id)
     for number, record in enumerate(sorted(renames, key=lambda r: r["path"])):
         staged, final = record["staged"], record["path"]
         try:
-            if not FileSystems.exists(staged):
+            if staged not in waiting:
                 continue  # renamed by an earlier attempt
             if FileSystems.exists(final):
-                if not _sizes_match(staged, final):
+                if FileSystems.match([final])[0].metadata_list[0].size_in_bytes != waiting[staged]:
                     raise CommitError(f"refusing to overwrite {final} with {staged}: a different file has "
                                       "that name")
                 FileSystems.delete([staged])

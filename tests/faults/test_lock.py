@@ -26,7 +26,7 @@ from pipeline.cli import EXIT_LOCKED, main
 from pipeline.lock import LockHeld, LockLost, OutputLock
 from tests.conftest import ROOT, check_accounting, manifests, rows, run_newsbeam
 from tests.faults.test_commit import FailingRenames, serve_feed, small_input
-from tests.support.site import Route, Site, rss
+from tests.support.site import Route, Site
 
 CLI = [sys.executable, "-m", "pipeline.cli"]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}

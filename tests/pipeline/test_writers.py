@@ -31,7 +31,7 @@ def write(output, articles, errors=()):
         keyed = (p | "A" >> beam.Create(articles) | "KeyA" >> KeyByPartition(ARTICLES, RUN),
                  p | "E" >> beam.Create(list(errors)) | "KeyE" >> KeyByPartition(ERRORS, RUN)) | beam.Flatten()
         _ = keyed | WritePartitionedParquet(str(output), RUN)
-    apply_renames(read_run_log(str(output), RUN.run_id, FILES_LOG))  # the driver's commit, after the pipeline
+    apply_renames(str(output), RUN.run_id, read_run_log(str(output), RUN.run_id, FILES_LOG))  # the driver's commit, after the pipeline
 
 
 def test_one_zstd_file_per_partition_without_partition_columns(tmp_path):
