@@ -15,14 +15,19 @@ import errno
 import json
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import pytest
 from apache_beam.io.filesystem import BeamIOError
 from apache_beam.io.filesystems import FileSystems
 
 import pipeline.run as run_module
 from pipeline.lock import OutputLock
-from pipeline.writers import CommitError
+from pipeline.writers import CommitError, staging_dir
 from tests.conftest import SAMPLES, check_accounting, manifests, rows, run_newsbeam
 from tests.support.site import Site, rss
 
@@ -33,13 +38,15 @@ FEED_TEXT = ("NATO allies agreed on Tuesday to send more air-defence systems to 
              "the alliance's secretary general said after the meeting in Brussels.")
 
 
+REAL_RENAME = FileSystems.rename
+
+
 class FailingRenames:
     """``FileSystems.rename`` that lets ``after`` renames through, then fails as a full disk does
     (or raises ``error``, e.g. KeyboardInterrupt for a Ctrl-C)."""
 
     def __init__(self, after: int, error: BaseException | None = None):
         self.after, self.error, self.done = after, error, 0
-        self.real = FileSystems.rename
 
     def __call__(self, sources, destinations):
         if self.done >= self.after:
@@ -47,8 +54,46 @@ class FailingRenames:
                 raise self.error
             full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
             raise BeamIOError("Rename operation failed", {(sources[0], destinations[0]): IOError(full)})
-        self.real(sources, destinations)
+        REAL_RENAME(sources, destinations)
         self.done += 1
+
+
+def wait_for(condition, seconds: float = 60.0, what: str = "") -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture
+def s3_output(monkeypatch):
+    """A bucket on a real S3-compatible server (moto's) on loopback, and the options to reach it."""
+    boto3 = pytest.importorskip("boto3")
+    server_bin = Path(sys.executable).with_name("moto_server")
+    if not server_bin.exists():
+        pytest.skip("moto_server is not installed")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([str(server_bin), "-H", "127.0.0.1", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: listening(port), 30, "moto_server")
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            monkeypatch.setenv(name, "test")
+        endpoint = f"http://127.0.0.1:{port}"
+        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket="news")
+        from apache_beam.options.pipeline_options import PipelineOptions
+        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+        yield "s3://news/out", PipelineOptions(["--s3_endpoint_url", endpoint, "--s3_region_name", "us-east-1"]), client
+    finally:
+        server.terminate()
+        server.wait()
 
 
 def small_input(folder: Path) -> Path:
@@ -96,10 +141,9 @@ def test_a_commit_cut_between_any_two_renames_is_completed_by_the_next_run(tmp_p
     The next run's first step completes (or, before the journal, discards) the
     cut commit; after it the output must be row for row the uncut commit's (or
     hold nothing of the run), with every manifest adding up. Since the rest of
-    a run only reads what is then on disk, two cuts (before the journal: none
-    of the run committed; after the articles, before the duplicates and
-    errors: the case that lost duplicates before) are followed by a whole real
-    rerun, which must write nothing twice and nothing less.
+    a run only reads what is then on disk, one cut (after the articles, before
+    the duplicates and errors: the case that lost duplicates before) is
+    followed by a whole real rerun, which must write nothing twice and nothing less.
     """
     inputs = small_input(tmp_path / "in")
     output, snapshot = tmp_path / "out", tmp_path / "snapshot"
@@ -127,6 +171,11 @@ def test_a_commit_cut_between_any_two_renames_is_completed_by_the_next_run(tmp_p
         assert run_newsbeam(*run_args(inputs, feed, output)) == 1
         error = capsys.readouterr().err
         assert "cannot complete the commit of earlier run cut: no space left on device while committing" in error
+        assert (output / "_staging" / "cut" / "journal.json").is_file() and not (output / "_lock.json").exists()
+        # Ctrl-C while the next run completes it: the lock is released, the journal kept.
+        monkeypatch.setattr(FileSystems, "rename", FailingRenames(after=1, error=KeyboardInterrupt()))
+        with pytest.raises(KeyboardInterrupt):
+            run_newsbeam(*run_args(inputs, feed, output))
         assert (output / "_staging" / "cut" / "journal.json").is_file() and not (output / "_lock.json").exists()
         monkeypatch.undo()
 
@@ -158,17 +207,42 @@ def test_a_commit_cut_between_any_two_renames_is_completed_by_the_next_run(tmp_p
                 assert table_rows(output) == clean, f"commit cut after {cut} renames"
                 assert [m["commit_completed_by"] for m in found] == ["next-run"]
                 assert json.loads((output / "_state" / "feeds.json").read_text())[feed]["etag"] == '"feed-v1"'
-            if cut not in (0, 3):
-                continue
-            cut_commit(FailingRenames(after=cut))
-            site.hits.clear()
-            assert run_newsbeam(*run_args(inputs, feed, output)) == 0
-            found = check_all_runs(output)
-            (rerun,) = [m for m in found if m["run_id"] != "cut"]
-            if cut == 0:  # the rerun wrote everything itself
-                assert table_rows(output) == clean and len(found) == 1
-            else:  # the rerun completed the commit first, then skipped all it had written
-                assert table_rows(output) == {**clean, "errors": sorted(clean["errors"] * 2)}, cut
-                assert rerun["counts"]["skipped"] == 2 and rerun["counts"]["feeds"]["not_modified"] == 1
-                (hit,) = site.hits_of("/feed.xml")  # the completed commit had saved the feed's state
-                assert hit.headers.get("if-none-match") == '"feed-v1"'
+        # A whole rerun after the cut that lost duplicates before: it completes the commit first, then
+        # skips all the run had written (the feed's article as not modified, thanks to the saved state).
+        cut_commit(FailingRenames(after=3))
+        site.hits.clear()
+        assert run_newsbeam(*run_args(inputs, feed, output)) == 0
+        (rerun,) = [m for m in check_all_runs(output) if m["run_id"] != "cut"]
+        assert table_rows(output) == {**clean, "errors": sorted(clean["errors"] * 2)}  # errors: one row per run
+        assert rerun["counts"]["skipped"] == 2 and rerun["counts"]["feeds"]["not_modified"] == 1
+        (hit,) = site.hits_of("/feed.xml")
+        assert hit.headers.get("if-none-match") == '"feed-v1"'
+
+
+def test_a_commit_cut_on_s3_is_completed_by_the_next_run(s3_output, monkeypatch):
+    """On S3 a rename is a copy and a delete: cut after the journal and one file, and with the next file
+    copied but its staged copy not yet deleted, the next run still completes the commit exactly."""
+    output, options, s3 = s3_output
+    FileSystems.set_options(options)
+    staged = []
+    for table, partition in (("articles", "date=2025-09-08/outlet=a"), ("duplicates", "date=2025-09-08/outlet=b"),
+                             ("errors", "date=2025-09-08")):
+        relative = f"{table}/{partition}/part-r1-0.parquet"
+        staged.append({"table": table, "partition": partition, "path": f"{output}/{relative}",
+                       "staged": f"{staging_dir(output, 'r1')}/{relative}", "rows": 1})
+        s3.put_object(Bucket="news", Key=f"out/_staging/r1/{relative}", Body=table.encode())
+    manifest = {"run_id": "r1", "status": "succeeded", "files": staged}
+    with OutputLock(output, "r1", options=options) as lock, monkeypatch.context() as patch:
+        patch.setattr(FileSystems, "rename", FailingRenames(after=2))  # the journal and the articles file
+        with pytest.raises(CommitError, match="no space left on device while committing s3://news/out/dup"):
+            run_module.commit(output, lock, staged, manifest, None)
+    copied = "out/duplicates/date=2025-09-08/outlet=b/part-r1-0.parquet"  # copied, its staged copy not deleted:
+    s3.copy_object(Bucket="news", Key=copied, CopySource={"Bucket": "news", "Key": f"out/_staging/r1/{copied[4:]}"})
+    run_module.recover_output(output, "next")
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket="news")["Contents"]}
+    assert keys == {f"out/{r['path'].split('/out/', 1)[1]}" for r in staged} | {"out/_runs/r1.json"}
+    for record in staged:
+        body = s3.get_object(Bucket="news", Key=f"out/{record['path'].split('/out/', 1)[1]}")["Body"].read()
+        assert body == record["table"].encode()
+    completed = json.loads(s3.get_object(Bucket="news", Key="out/_runs/r1.json")["Body"].read())
+    assert completed["commit_completed_by"] == "next"

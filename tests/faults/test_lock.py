@@ -25,18 +25,12 @@ from apache_beam.io.filesystems import FileSystems
 from pipeline.cli import EXIT_LOCKED, main
 from pipeline.lock import LockHeld, LockLost, OutputLock
 from tests.conftest import ROOT, check_accounting, manifests, rows, run_newsbeam
-from tests.faults.test_commit import FailingRenames, serve_feed, small_input
+from tests.faults.test_commit import s3_output  # noqa: F401 - a fixture
+from tests.faults.test_commit import FailingRenames, serve_feed, small_input, wait_for
 from tests.support.site import Route, Site
 
 CLI = [sys.executable, "-m", "pipeline.cli"]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
-
-
-def wait_for(condition, seconds: float = 60.0, what: str = "") -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def held_feed(site: Site, release: threading.Event) -> str:
@@ -144,16 +138,6 @@ def test_a_run_killed_in_its_commit_leaves_a_stale_lock_that_the_next_run_takes_
     assert not (output / "_lock.json").exists()
 
 
-def test_ctrl_c_in_the_commit_releases_the_lock_and_keeps_the_journal(tmp_path, monkeypatch):
-    inputs = small_input(tmp_path / "in")
-    output = tmp_path / "out"
-    monkeypatch.setattr(FileSystems, "rename", FailingRenames(after=1, error=KeyboardInterrupt()))
-    with pytest.raises(KeyboardInterrupt):
-        run_newsbeam("--input", inputs, "--output", output, "--run-id", "interrupted")
-    assert not (output / "_lock.json").exists()
-    assert (output / "_staging" / "interrupted" / "journal.json").is_file()  # the next run completes it
-
-
 def write_lock(output: Path, age_seconds: float, host: str = "elsewhere", pid: int = 1) -> None:
     """Another process's lock, written whole (a rename), as a lock holder's heartbeat writes it."""
     beat = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=age_seconds)).isoformat()
@@ -202,38 +186,8 @@ def test_lock_holder_staleness_waiting_and_heartbeat(tmp_path, caplog):
     assert not (tmp_path / "_lock.json").exists()
 
 
-def listening(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-@pytest.fixture
-def s3_output(monkeypatch):
-    """A bucket on a real S3-compatible server (moto's) on loopback, and the options to reach it."""
-    boto3 = pytest.importorskip("boto3")
-    server_bin = Path(sys.executable).with_name("moto_server")
-    if not server_bin.exists():
-        pytest.skip("moto_server is not installed")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([str(server_bin), "-H", "127.0.0.1", "-p", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for(lambda: listening(port), 30, "moto_server")
-        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-            monkeypatch.setenv(name, "test")
-        endpoint = f"http://127.0.0.1:{port}"
-        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket="news")
-        from apache_beam.options.pipeline_options import PipelineOptions
-        yield "s3://news/out", PipelineOptions(["--s3_endpoint_url", endpoint, "--s3_region_name", "us-east-1"])
-    finally:
-        server.terminate()
-        server.wait()
-
-
 def test_the_lock_on_s3_is_a_conditional_create(s3_output, caplog):
-    output, options = s3_output
+    output, options, _ = s3_output
     FileSystems.set_options(options)
     with OutputLock(output, "first", options=options):
         with pytest.raises(LockHeld, match=r"held by run first \(pid"):
