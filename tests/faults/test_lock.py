@@ -56,33 +56,36 @@ def held_feed(site: Site, release: threading.Event) -> str:
 
 
 def test_a_second_run_is_refused_or_waits_and_nothing_is_written_twice(tmp_path, capsys):
+    """Three real CLI runs into one output: while the first holds the lock, the second (started
+    seconds later) exits with status 4 naming the holder, a compaction is refused the same way,
+    and the third, with --wait-for-lock, waits and then runs, writing nothing twice."""
     inputs = small_input(tmp_path / "in")
     output = tmp_path / "out"
     release = threading.Event()
+    logs = {name: tmp_path / f"{name}.log" for name in ("first", "second", "third")}
+
+    def start(name: str, *extra: str) -> subprocess.Popen:
+        with logs[name].open("w") as log:
+            return subprocess.Popen([*CLI, *args, "--run-id", name, *extra], env=ENV, stdout=subprocess.DEVNULL,
+                                    stderr=log)
+
     with Site() as site:
-        feed = held_feed(site, release)
-        args = ["run", "--input", str(inputs), "--feed", feed, "--allow-private-network", "--no-fetch-pages",
-                "--output", str(output)]
-        first = subprocess.Popen([*CLI, *args, "--run-id", "first"], env=ENV, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.PIPE, text=True)
+        args = ["run", "--input", str(inputs), "--feed", held_feed(site, release), "--allow-private-network",
+                "--no-fetch-pages", "--output", str(output)]
+        first = start("first")
         try:
             wait_for(lambda: site.hits_of("/feed.xml"), what="the first run to fetch its feed")  # it holds the lock
-            second = subprocess.run([*CLI, *args, "--run-id", "second"], env=ENV, capture_output=True, text=True,
-                                    timeout=120)
-            assert second.returncode == EXIT_LOCKED, second.stderr[-2000:]
+            second, third = start("second"), start("third", "--wait-for-lock", "120")
+            assert second.wait(120) == EXIT_LOCKED, logs["second"].read_text()[-2000:]
             holder = f"held by run first (pid {first.pid} on {socket.gethostname()}) since "
-            assert holder in second.stderr and "--wait-for-lock" in second.stderr
+            assert holder in logs["second"].read_text() and "--wait-for-lock" in logs["second"].read_text()
             assert main(["compact", str(output)]) == EXIT_LOCKED  # compaction waits its turn as well
             assert holder in capsys.readouterr().err
-            log = tmp_path / "third.log"
-            with log.open("w") as handle:
-                third = subprocess.Popen([*CLI, *args, "--run-id", "third", "--wait-for-lock", "120"], env=ENV,
-                                         stdout=subprocess.DEVNULL, stderr=handle)
-                wait_for(lambda: "waiting up to 120 s for the output lock" in log.read_text(), what="the wait")
-                assert first.poll() is None  # the first run is still working while the third waits
-                release.set()
-                assert third.wait(120) == 0, log.read_text()[-2000:]
-            assert first.wait(120) == 0, first.stderr.read()[-2000:]
+            wait_for(lambda: "waiting up to 120 s for the output lock" in logs["third"].read_text(), what="the wait")
+            assert first.poll() is None  # the first run is still working while the third waits
+            release.set()
+            assert first.wait(120) == 0, logs["first"].read_text()[-2000:]
+            assert third.wait(120) == 0, logs["third"].read_text()[-2000:]
         finally:
             release.set()
             first.wait(120)
