@@ -421,7 +421,7 @@ class OutputLock:
                 continue
             waited = time.monotonic() - started
             if waited >= self._wait:
-                raise LockHeld(self.path, found.record, waited)
+                raise LockHeld(self.path, found.record, waited if self._wait else 0.0)
             if not announced:
                 _LOG.info("waiting up to %.0f s for the output lock %s, held by %s", self._wait, self.path,
                           describe(found.record) if found.record else "an unreadable lock file")

@@ -136,7 +136,10 @@ def complete_commit(output: str, journal: dict, completed_by: Optional[str] = No
     _bookkeeping(manifests.manifest_path(output, run_id), lambda: manifests.write_manifest(output, run_id, manifest))
     if journal["feed_state"] is not None:
         _bookkeeping(state_path(output), lambda: save_state(output, journal["feed_state"]))
-    finish_commit(output, run_id)
+    try:
+        finish_commit(output, run_id)
+    except Exception as exc:  # noqa: BLE001 - committed all the same; the next run tidies up
+        _LOG.warning("run %s is committed, but its staging folder could not be removed: %s", run_id, exc)
 
 
 def recover_output(output: str, run_id: str) -> None:
