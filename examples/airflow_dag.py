@@ -1,7 +1,12 @@
 """newsbeam as an Airflow DAG: the Docker image, hourly, one run at a time.
 
 The run id is Airflow's, so a manifest in OUTPUT/_runs/ can be traced back to
-its DAG run. Requires apache-airflow-providers-docker.
+its DAG run and try. It includes the try number because newsbeam refuses a run
+id the output already has (exit 2): a retry is a new run, which first completes
+whatever the failed try committed and then skips what that try already wrote.
+newsbeam's own output lock (exit 4) backs up max_active_runs=1 against a
+backfill or a manual run beside the schedule. Requires
+apache-airflow-providers-docker.
 """
 from datetime import datetime, timedelta
 
@@ -21,7 +26,7 @@ with DAG(
         task_id="ingest",
         image="newsbeam:0.1.0",
         command=["run", "--config", "/config/feeds.yaml", "--output", "/data",
-                 "--log-format", "json", "--run-id", "airflow-{{ ts_nodash }}"],
+                 "--log-format", "json", "--run-id", "airflow-{{ ts_nodash }}-try{{ ti.try_number }}"],
         mounts=[Mount(source="/srv/newsbeam/config", target="/config", type="bind", read_only=True),
                 Mount(source="/srv/news", target="/data", type="bind")],
         auto_remove="success",

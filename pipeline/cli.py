@@ -1,8 +1,14 @@
 """The ``newsbeam`` command.
 
 Exit status: 0 the run succeeded; 1 the run failed; 2 bad usage, configuration,
-input or output (nothing was started); 3 the run succeeded but wrote error rows
-and ``--fail-on-errors`` was given.
+input or output, or a run id the output already has (nothing was started); 3 the
+run succeeded but wrote error rows and ``--fail-on-errors`` was given; 4 another
+run, watch cycle or compaction holds the output lock (nothing was started; the
+message names the holder; ``--wait-for-lock SECONDS`` waits for it instead).
+
+``watch`` takes the lock per cycle, not for its life, so that a compaction or a
+manual run can use the output between cycles; a cycle that finds the lock held
+is skipped (or waits, with ``--wait-for-lock``) and the next one tries again.
 """
 from __future__ import annotations
 
@@ -22,7 +28,7 @@ from typing import Optional
 from pipeline import __version__
 from transforms.redact import redact_text
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ERRORS = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ERRORS, EXIT_LOCKED = 0, 1, 2, 3, 4
 
 RUN_EPILOG = """\
 Apache Beam pipeline options pass through unchanged, for example
@@ -43,9 +49,16 @@ robots.txt are set under 'fetch:' in the config (see configs/default.yaml).
 
 Output: OUTPUT/{articles,duplicates}/date=YYYY-MM-DD/outlet=SLUG/part-RUN-N.parquet,
 OUTPUT/errors/date=YYYY-MM-DD/part-RUN-N.parquet and OUTPUT/_runs/RUN.json.
+A run's files appear all or nothing: a commit cut short (kill, full disk) is
+completed by the next run. A run id is never reused in one output.
 
-Exit status: 0 ok, 1 run failed, 2 bad usage/config/input/output,
-3 error rows written under --fail-on-errors.
+One writer at a time: run, each watch cycle and compact hold OUTPUT/_lock.json
+(run id, host, pid, start, heartbeat). A lock whose process is gone (same host)
+or whose heartbeat is older than 2 minutes is taken over.
+
+Exit status: 0 ok, 1 run failed, 2 bad usage/config/input/output or a reused
+run id, 3 error rows written under --fail-on-errors, 4 the output is locked by
+another run (its holder is named; --wait-for-lock SECONDS waits instead).
 """
 
 
@@ -82,7 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a larger item (page, dump, JSONL record, feed entry) becomes an error row")
     run.add_argument("--fail-on-errors", action="store_true", default=None,
                      help="exit with status 3 when any error row was written")
-    run.add_argument("--run-id", metavar="ID", help="run id for file names and the manifest")
+    run.add_argument("--run-id", metavar="ID",
+                     help="run id for file names and the manifest; refused (exit 2) if the output already has it")
+    run.add_argument("--wait-for-lock", type=float, metavar="SECONDS", dest="wait_for_lock_seconds",
+                     help="wait up to SECONDS for another run's output lock instead of exiting with status 4")
     run.add_argument("--dedup-window-days", type=int, metavar="N",
                      help="cross-run dedup reads earlier output dated within N days of each article (default 30)")
     run.add_argument("--user-agent", metavar="UA", help="User-Agent for feed and page requests")
@@ -101,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
         "watch", parents=[run], help="run the batch pipeline in cycles until stopped", allow_abbrev=False,
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=RUN_EPILOG,
         description="Run the pipeline every --interval against the same output, each cycle a normal run "
-        "with its own run id; SIGINT or SIGTERM lets the current cycle finish, then stops.")
+        "with its own run id; SIGINT or SIGTERM lets the current cycle finish, then stops. Each cycle takes "
+        "the output lock; a cycle that finds it held by another writer is skipped (or waits, --wait-for-lock).")
     watch.add_argument("--interval", default="15m", type=parse_interval, metavar="DURATION",
                        help="time from one cycle's start to the next: 90, 30s, 15m, 1h (default 15m)")
     watch.add_argument("--cycles", type=int, metavar="N", help="stop after N cycles (default: never)")
@@ -114,10 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
     compact = commands.add_parser("compact", help="merge each partition's per-run files into one, atomically",
                                   description="Rewrite every partition that holds several files as one file, "
                                   "swapped in atomically; readers never see a row twice or miss one. Local "
-                                  "outputs only; do not run it while a run writes to the same output. A partition "
+                                  "outputs only. Holds the output lock: exit 4 while a run holds it. A partition "
                                   "holding a damaged file is left as it is and named. Exit 0 done, 2 when a "
                                   "partition was left for a damaged file.")
     compact.add_argument("output", metavar="OUTPUT")
+    compact.add_argument("--wait-for-lock", type=float, default=0.0, metavar="SECONDS",
+                         help="wait up to SECONDS for a run's output lock instead of exiting with status 4")
     compact.add_argument("--date", action="append", metavar="YYYY-MM-DD", help="only these dates; repeatable")
     validate = commands.add_parser("validate", help="check a config, or an output, without running the pipeline",
                                    description="With --config: check keys and types, Beam options, the lexicon "
@@ -189,15 +208,28 @@ def _config_from(args: argparse.Namespace):
              "extract_timeout_seconds": args.extract_timeout_seconds,
              "max_input_bytes": args.max_input_bytes, "max_item_bytes": args.max_item_bytes,
              "fail_on_errors": args.fail_on_errors,
-             "run_id": args.run_id, "log_level": args.log_level, "log_format": args.log_format,
+             "run_id": args.run_id, "wait_for_lock_seconds": args.wait_for_lock_seconds,
+             "log_level": args.log_level, "log_format": args.log_format,
              "dedup_window_days": args.dedup_window_days}
     file_values = read_config_file(args.config) if args.config else {}
     return build_config(file_values, flags)
 
 
+def _locked(exc) -> int:
+    print(f"newsbeam: {exc}", file=sys.stderr)
+    return EXIT_LOCKED
+
+
+def _terminate(signum, frame):
+    """SIGTERM (a scheduler stopping the job) unwinds like Ctrl-C: the output lock is released."""
+    raise SystemExit(128 + signum)
+
+
 def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
     from pipeline.config import ConfigError
+    from pipeline.lock import LockHeld
     from pipeline.run import UsageError, execute, new_run_id, summary  # imports Beam I/O while logging is quiet
+    from pipeline.writers import CommitError
 
     try:
         config = _config_from(args)
@@ -206,10 +238,20 @@ def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
     if config.run_id is None:  # fixed here so that every log line can carry it
         config = dataclasses.replace(config, run_id=new_run_id(dt.datetime.now(dt.timezone.utc)))
     configure_logging(config.log_level, config.log_format, config.run_id)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
         report = execute(config, beam_argv)
     except UsageError as exc:
         return _fail(str(exc))
+    except LockHeld as exc:
+        return _locked(exc)
+    except CommitError as exc:  # an earlier run's commit could not be completed: nothing was started
+        print(f"newsbeam: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        if in_main_thread and previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     print(summary(report))
     if report.status != "succeeded":
         return EXIT_FAILED
@@ -222,7 +264,9 @@ def watch_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
     """Cycles of `run` until SIGINT/SIGTERM (or --cycles): one log line per cycle; a failed
     cycle is logged and the next one runs; a signal lets the running cycle finish."""
     from pipeline.config import ConfigError
+    from pipeline.lock import LockHeld
     from pipeline.run import UsageError, execute, new_run_id
+    from pipeline.writers import CommitError
 
     try:
         config = _config_from(args)
@@ -241,14 +285,18 @@ def watch_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
         run_id = new_run_id(dt.datetime.now(dt.timezone.utc))
         configure_logging(config.log_level, config.log_format, run_id)
         try:
-            report = execute(dataclasses.replace(config, run_id=run_id), beam_argv)
+            report = execute(dataclasses.replace(config, run_id=run_id), beam_argv, command="watch")
         except UsageError as exc:
             return _fail(str(exc))
-        c = report.counts
-        logging.getLogger("newsbeam.watch").info(
-            "cycle %d %s in %.1f s: %d items, %d articles, %d duplicates, %d errors, %d skipped",
-            cycle, report.status, report.seconds, c["input_items"], c["articles"], c["duplicates"], c["errors"],
-            c["skipped"])
+        except (LockHeld, CommitError) as exc:  # another writer, or an earlier commit still unfinished
+            logging.getLogger("newsbeam.watch").warning("cycle %d skipped: %s", cycle, exc)
+            report = None
+        if report is not None:
+            c = report.counts
+            logging.getLogger("newsbeam.watch").info(
+                "cycle %d %s in %.1f s: %d items, %d articles, %d duplicates, %d errors, %d skipped",
+                cycle, report.status, report.seconds, c["input_items"], c["articles"], c["duplicates"],
+                c["errors"], c["skipped"])
         if args.cycles is not None and cycle >= args.cycles:
             break
         stop.wait(max(0.0, args.interval - (time.monotonic() - started)))
@@ -269,13 +317,25 @@ def stats_command(args: argparse.Namespace, rest: list[str]) -> int:
 
 
 def compact_command(args: argparse.Namespace, rest: list[str]) -> int:
+    """Compaction holds the output lock (no run commits meanwhile) and first completes any
+    commit a run left unfinished, so that it merges whole runs."""
     from pipeline.compact import CompactError, compact
+    from pipeline.lock import LockHeld, OutputLock
+    from pipeline.run import new_run_id, recover_output
+    from pipeline.writers import CommitError
 
     if rest:
         return _fail(f"unexpected argument(s): {' '.join(rest)}")
+    if "://" in args.output or not os.path.isdir(args.output):
+        return _fail(f"{args.output} is not a local folder (compact works on local outputs only)")
+    name = f"compact-{new_run_id(dt.datetime.now(dt.timezone.utc))}"
     try:
-        done = compact(args.output, args.date)
-    except CompactError as exc:
+        with OutputLock(args.output, name, "compact", wait_seconds=args.wait_for_lock):
+            recover_output(args.output, name)
+            done = compact(args.output, args.date)
+    except LockHeld as exc:
+        return _locked(exc)
+    except (CompactError, CommitError) as exc:
         return _fail(str(exc))
     left = [item for item in done if item.get("damaged")]
     for item in done:

@@ -50,6 +50,7 @@ class Config:
     fail_on_errors: bool = False
     dedup_window_days: int = 30
     run_id: Optional[str] = None
+    wait_for_lock_seconds: float = 0.0
     log_level: str = "INFO"
     log_format: str = "text"
     fetch: dict = dataclasses.field(default_factory=dict)
@@ -214,6 +215,7 @@ CHECKS = {
     "fail_on_errors": _bool,
     "dedup_window_days": _int(0),
     "run_id": _run_id,
+    "wait_for_lock_seconds": _seconds,
     "log_level": _choice(LOG_LEVELS),
     "log_format": _choice(LOG_FORMATS),
     "fetch": _fetch,

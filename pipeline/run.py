@@ -3,9 +3,16 @@
 ``execute`` does the work and returns a report; :mod:`pipeline.cli` turns
 that into an exit code. Everything that can be wrong with the configuration,
 the inputs or the output is found before the pipeline starts.
+
+A run holds the output lock from before its first look at the output until
+its manifest is written. Under it, the run first completes any commit that an
+earlier run started and could not finish (see :mod:`pipeline.writers`), then
+removes what runs that died before their commit left, and refuses a run id
+the output already has: a committed file or manifest is never overwritten.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
@@ -23,13 +30,15 @@ from pipeline.assemble import IngestNews
 from pipeline.config import Config, ConfigError, options_to_argv
 from pipeline.feed_reader import FeedSpec
 from pipeline.damage import log_damaged
-from pipeline.feed_state import read_state, save_state, updated_state
+from pipeline.feed_state import read_state, save_state, state_path, updated_state
 from pipeline.history import DAMAGED_LOG
+from pipeline.lock import LockLost, OutputLock
 from pipeline.readers import InputError, match_inputs
 from pipeline.runner import is_direct, make_runner, runner_name
 from pipeline.stage_times import stage_seconds
-from pipeline.writers import (ensure_dir, read_committed, read_run_log, remove_interrupted_staging,
-                              remove_staging)
+from pipeline.writers import (FILES_LOG, CommitError, apply_renames, check_commit, ensure_dir, failure_reason,
+                              finish_commit, read_run_log, remove_interrupted_staging, remove_staging,
+                              unfinished_journals, write_journal)
 from transforms.extract import ExtractSettings
 from transforms.lexicon import LexiconError, load_lexicon
 from transforms.records import METRICS_NAMESPACE, RunContext
@@ -113,8 +122,89 @@ def _history_damage(output: str, run_id: str) -> list[dict]:
     return damaged
 
 
-def execute(config: Config, beam_argv: list[str]) -> RunReport:
-    """Run the pipeline once. Raises UsageError before starting when something is wrong."""
+def refuse_reused_run_id(output: str, run_id: str) -> None:
+    """A run id names one run's files and manifest; a second run under it would replace them."""
+    path = manifests.manifest_path(output, run_id)
+    if FileSystems.exists(path):
+        raise UsageError(f"run id {run_id} is already used in {output} (see {path}); a run id names one run's "
+                         "files and manifest and is never reused. Give a new --run-id (a retried scheduler task "
+                         "needs its own, e.g. with the try number), or leave it out for a generated one")
+
+
+def _bookkeeping(path: str, write) -> None:
+    try:
+        write()
+    except Exception as exc:  # noqa: BLE001 - disk full, permissions, network: say which and where
+        raise CommitError(f"{failure_reason(exc)} while writing {path}; the next run into this output "
+                          "completes the commit") from exc
+
+
+def complete_commit(output: str, journal: dict, completed_by: Optional[str] = None) -> None:
+    """Carry a journalled commit through: the renames still missing, the manifest, the feed state.
+
+    Every step can be repeated, so a commit cut short here too is completed by the next run.
+    """
+    run_id = journal["run_id"]
+    apply_renames(output, run_id, journal["renames"])
+    manifest = dict(journal["manifest"], **({"commit_completed_by": completed_by} if completed_by else {}))
+    _bookkeeping(manifests.manifest_path(output, run_id), lambda: manifests.write_manifest(output, run_id, manifest))
+    if journal["feed_state"] is not None:
+        _bookkeeping(state_path(output), lambda: save_state(output, journal["feed_state"]))
+    try:
+        finish_commit(output, run_id)
+    except Exception as exc:  # noqa: BLE001 - committed all the same; the next run tidies up
+        _LOG.warning("run %s is committed, but its staging folder could not be removed: %s", run_id, exc)
+
+
+def recover_output(output: str, run_id: str) -> None:
+    """Before anything else: complete earlier runs' unfinished commits, then delete what runs that
+    died before their commit point left behind. CommitError when a commit cannot be completed."""
+    for journal in unfinished_journals(output):
+        _LOG.warning("completing the commit of run %s, which was cut short", journal["run_id"])
+        try:
+            complete_commit(output, journal, completed_by=run_id)
+        except CommitError as exc:
+            raise CommitError(f"cannot complete the commit of earlier run {journal['run_id']}: {exc}") from exc
+    leftovers = remove_interrupted_staging(output)
+    if leftovers:
+        _LOG.warning("removed the uncommitted files of interrupted run(s) %s", ", ".join(leftovers))
+
+
+def _discard_staging(output: str, run_id: str) -> None:
+    try:
+        remove_staging(output, run_id)
+    except Exception as exc:  # noqa: BLE001 - the next run deletes it; the run's own error matters more
+        _LOG.warning("could not remove the staging folder of run %s: %s", run_id, exc)
+
+
+def commit(output: str, lock: OutputLock, staged: list[dict], manifest: dict, feed_state: Optional[dict]) -> None:
+    """Commit this run's staged files and bookkeeping, all or nothing (see :mod:`pipeline.writers`).
+
+    CommitError or LockLost before the journal is written: nothing was committed and the
+    staging folder is gone. CommitError after it: the next run completes the commit.
+    """
+    run_id = manifest["run_id"]
+    journal = {"run_id": run_id, "created_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+               "renames": staged, "manifest": manifest, "feed_state": feed_state}
+    try:
+        lock.check()
+        check_commit(output, run_id, staged)
+        write_journal(output, run_id, journal)
+    except BaseException:
+        _discard_staging(output, run_id)
+        raise
+    complete_commit(output, journal)
+
+
+def execute(config: Config, beam_argv: list[str], command: str = "run") -> RunReport:
+    """Run the pipeline once. Raises UsageError before starting when something is wrong,
+    LockHeld when another run holds the output, CommitError when an earlier run's commit
+    cannot be completed."""
+    with contextlib.ExitStack() as cleanup:
+        return _execute(config, beam_argv, command, cleanup)
+
+
+def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contextlib.ExitStack) -> RunReport:
     started = dt.datetime.now(dt.timezone.utc)
     clock = time.monotonic()
     run = RunContext(run_id=config.run_id or new_run_id(started), ingested_at=started)
@@ -128,9 +218,9 @@ def execute(config: Config, beam_argv: list[str]) -> RunReport:
         raise UsageError(str(exc)) from None
     output = config.output.rstrip("/") or "/"
     check_output_writable(output, run.run_id)
-    leftovers = remove_interrupted_staging(output)
-    if leftovers:
-        _LOG.warning("removed the uncommitted files of interrupted run(s) %s", ", ".join(leftovers))
+    lock = cleanup.enter_context(OutputLock(output, run.run_id, command, options, config.wait_for_lock_seconds))
+    recover_output(output, run.run_id)
+    refuse_reused_run_id(output, run.run_id)
     feeds = [FeedSpec(**feed) for feed in config.feeds]
     feed_state, damaged = read_state(output) if feeds else ({}, [])
     log_damaged(_LOG, damaged, "feed state counted as empty: every feed is fetched unconditionally")
@@ -146,21 +236,20 @@ def execute(config: Config, beam_argv: list[str]) -> RunReport:
                                               feeds, fetch, feed_state, config.dedup_window_days)
 
     status, error, files, counters, sums, feed_log, stages = "succeeded", None, [], {}, {}, [], {}
+    staged: list[dict] = []
     try:
         result = pipeline.run()
         result.wait_until_finish()
         counters, sums = _metrics(result)
         stages = stage_seconds(result)
-        files = read_committed(output, run.run_id)
+        staged = read_run_log(output, run.run_id, FILES_LOG)
+        files = [{k: record[k] for k in ("table", "partition", "path", "rows")} for record in staged]
         feed_log = read_run_log(output, run.run_id, "feeds")
         damaged += _history_damage(output, run.run_id)
-        if feeds:  # only after the files are committed: a failed run fetches again next time
-            save_state(output, updated_state(feed_state, feed_log))
     except Exception as exc:  # noqa: BLE001 - reported in the manifest and as exit status 1
         status, error = "failed", f"{type(exc).__name__}: {exc}"
         _LOG.error("run %s failed: %s", run.run_id, error)
-    finally:
-        remove_staging(output, run.run_id)
+        _discard_staging(output, run.run_id)
     seconds = time.monotonic() - clock
     counts = manifests.counts_from(counters, files, files_matched=len(inputs))
     counts["damaged_files"] = len(damaged)
@@ -189,7 +278,19 @@ def execute(config: Config, beam_argv: list[str]) -> RunReport:
         "files": files,
         "damaged_files": damaged,  # what this run found damaged and left out
     }
-    path = manifests.write_manifest(output, run.run_id, manifest)
+    if status == "succeeded":
+        try:  # the feed state only with the files: a failed run fetches again next time
+            commit(output, lock, staged, manifest, updated_state(feed_state, feed_log) if feeds else None)
+        except (CommitError, LockLost) as exc:
+            status, error = "failed", f"commit failed: {exc}"
+            _LOG.error("run %s failed: %s", run.run_id, error)
+            manifest.update(status=status, error=error, accounting_ok=None)
+    path = manifests.manifest_path(output, run.run_id)
+    if status != "succeeded":
+        try:
+            manifests.write_manifest(output, run.run_id, manifest)
+        except Exception as exc:  # noqa: BLE001 - a full disk: the error is reported on stderr all the same
+            _LOG.error("could not write the manifest %s: %s", path, failure_reason(exc))
     if status == "succeeded" and not manifest["accounting_ok"]:
         _LOG.error("run %s: counts do not add up: %s", run.run_id, counts)
     return RunReport(run.run_id, status, counts, files, path, seconds, error, stages)

@@ -71,6 +71,9 @@ def test_airflow_dag_parses_and_runs_real_commands():
     for command in commands:
         assert_valid_command(command)
     assert "max_active_runs=1" in (EXAMPLES / "airflow_dag.py").read_text()
+    # a retry gets its own run id: newsbeam refuses a run id the output already has
+    (ingest,) = [c for c in commands if c[0] == "run"]
+    assert "{{ ti.try_number }}" in ingest[ingest.index("--run-id") + 1]
 
 
 def test_json_logs_carry_the_run_id(tmp_path):

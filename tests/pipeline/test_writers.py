@@ -5,7 +5,7 @@ import apache_beam as beam
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.writers import STAGING, WritePartitionedParquet
+from pipeline.writers import FILES_LOG, STAGING, WritePartitionedParquet, apply_renames, read_run_log
 from tests.conftest import beam_test_pipeline
 from transforms.partition import ARTICLES, ERRORS, KeyByPartition
 from transforms.records import RunContext
@@ -31,6 +31,7 @@ def write(output, articles, errors=()):
         keyed = ((p | "A" >> beam.Create(articles) | "KeyA" >> KeyByPartition(ARTICLES, RUN)).rows,
                  p | "E" >> beam.Create(list(errors)) | "KeyE" >> KeyByPartition(ERRORS, RUN)) | beam.Flatten()
         _ = keyed | WritePartitionedParquet(str(output), RUN)
+    apply_renames(str(output), RUN.run_id, read_run_log(str(output), RUN.run_id, FILES_LOG))  # the driver's commit, after the pipeline
 
 
 def test_one_zstd_file_per_partition_without_partition_columns(tmp_path):
