@@ -24,7 +24,7 @@ demo: $(STAMP)
 	$(BIN)/newsbeam stats $(DEMO_OUT)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.throughput
