@@ -15,6 +15,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 
 from pipeline.cli import main
 from pipeline.runner import make_runner
+from tests.support.s3 import s3_server
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -80,6 +81,13 @@ def rows(output: Path, table: str, where: str = "true") -> list[dict]:
     relation = duckdb.sql(
         f"SELECT * FROM read_parquet('{output}/{table}/**/*.parquet', hive_partitioning=true) WHERE {where}")
     return [dict(zip(relation.columns, values)) for values in relation.fetchall()]
+
+
+@pytest.fixture
+def s3_output(monkeypatch):
+    """An output on a real S3-compatible server on loopback, and the options to reach it."""
+    with s3_server(monkeypatch) as (endpoint, client):
+        yield "s3://news/out", PipelineOptions(["--s3_endpoint_url", endpoint, "--s3_region_name", "us-east-1"]), client
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ import yaml
 from pipeline.cli import build_parser, main
 from pipeline.config import read_config_file
 from tests.conftest import ROOT, SAMPLES, run_newsbeam
+from tests.support.s3 import s3_server
 from tests.support.site import Site, rss
 
 NEWSBEAM = str(Path(sys.executable).with_name("newsbeam"))
@@ -252,31 +253,7 @@ def test_readme_analysis_examples_agree(samples_output, tmp_path, monkeypatch):
 
 def test_output_on_s3_through_beam_filesystems(tmp_path, monkeypatch):
     """A real S3-compatible server (moto's standalone server) on loopback, not a mocked client."""
-    import socket
-    import time
-
-    boto3 = pytest.importorskip("boto3")
-    server_bin = Path(sys.executable).with_name("moto_server")
-    if not server_bin.exists():
-        pytest.skip("moto_server is not installed")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([str(server_bin), "-H", "127.0.0.1", "-p", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        endpoint = f"http://127.0.0.1:{port}"
-        for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                            "AWS_DEFAULT_REGION": "us-east-1"}.items():
-            monkeypatch.setenv(name, value)
-        s3 = boto3.client("s3", endpoint_url=endpoint)
-        s3.create_bucket(Bucket="news")
+    with s3_server(monkeypatch) as (endpoint, s3):
         options = ["--s3_endpoint_url", endpoint, "--s3_region_name", "us-east-1"]
         for run_id in ("first", "second"):
             assert run_newsbeam("--input", f"{SAMPLES}/**", "--output", "s3://news/out", "--run-id", run_id,
@@ -291,6 +268,3 @@ def test_output_on_s3_through_beam_filesystems(tmp_path, monkeypatch):
         reported = {f["path"] for m in manifests.values() for f in m["files"]}
         assert reported == {f"s3://news/{k}" for k in keys if k.endswith(".parquet")}
         assert not [k for k in keys if "/_staging/" in k]
-    finally:
-        server.terminate()
-        server.wait()

@@ -15,10 +15,6 @@ import errno
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -56,44 +52,6 @@ class FailingRenames:
             raise BeamIOError("Rename operation failed", {(sources[0], destinations[0]): IOError(full)})
         REAL_RENAME(sources, destinations)
         self.done += 1
-
-
-def wait_for(condition, seconds: float = 60.0, what: str = "") -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
-def listening(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-@pytest.fixture
-def s3_output(monkeypatch):
-    """A bucket on a real S3-compatible server (moto's) on loopback, and the options to reach it."""
-    boto3 = pytest.importorskip("boto3")
-    server_bin = Path(sys.executable).with_name("moto_server")
-    if not server_bin.exists():
-        pytest.skip("moto_server is not installed")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([str(server_bin), "-H", "127.0.0.1", "-p", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for(lambda: listening(port), 30, "moto_server")
-        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-            monkeypatch.setenv(name, "test")
-        endpoint = f"http://127.0.0.1:{port}"
-        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket="news")
-        from apache_beam.options.pipeline_options import PipelineOptions
-        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
-        yield "s3://news/out", PipelineOptions(["--s3_endpoint_url", endpoint, "--s3_region_name", "us-east-1"]), client
-    finally:
-        server.terminate()
-        server.wait()
 
 
 def small_input(folder: Path) -> Path:

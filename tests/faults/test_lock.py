@@ -25,8 +25,8 @@ from apache_beam.io.filesystems import FileSystems
 from pipeline.cli import EXIT_LOCKED, main
 from pipeline.lock import LockHeld, LockLost, OutputLock
 from tests.conftest import ROOT, check_accounting, manifests, rows, run_newsbeam
-from tests.faults.test_commit import s3_output  # noqa: F401 - a fixture
-from tests.faults.test_commit import FailingRenames, serve_feed, small_input, wait_for
+from tests.faults.test_commit import serve_feed, small_input
+from tests.support.s3 import wait_for
 from tests.support.site import Route, Site
 
 CLI = [sys.executable, "-m", "pipeline.cli"]
