@@ -17,7 +17,7 @@ import time
 
 import trafilatura
 
-from transforms.extract import EXTRACTION_MODES
+from newsbeam.transforms.extract.articles import EXTRACTION_MODES
 
 
 def main(argv=None) -> None:

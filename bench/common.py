@@ -18,7 +18,7 @@ SHARED = ROOT.parent / "shared"
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 sys.path.insert(0, str(ROOT))
 
-from pipeline.runner import make_runner  # noqa: E402
+from newsbeam.pipeline.runner import make_runner  # noqa: E402
 from tests.support.corpus import article  # noqa: E402,F401  (re-exported for the benchmarks)
 
 

@@ -27,12 +27,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bench.common import article, run_and_collect
-from pipeline.history import ReadHistory
-from pipeline.schema import TIMESTAMP
+from newsbeam.transforms.dedup.history import ReadHistory
+from newsbeam.transforms.write.schema import TIMESTAMP
 from tests.support.corpus import article_text, variant, vocabulary
-from transforms.dedup import Deduplicate
-from transforms.dedup.minhash import NUM_PERM, MinHasher, shingles
-from transforms.records import RunContext
+from newsbeam.transforms.dedup import Deduplicate
+from newsbeam.transforms.dedup.minhash import NUM_PERM, MinHasher, shingles
+from newsbeam.transforms.records import RunContext
 
 DAY = dt.datetime(2025, 3, 15, 8, tzinfo=dt.timezone.utc)
 WORDS = vocabulary()

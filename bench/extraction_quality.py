@@ -30,9 +30,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from bench.common import SHARED
-from transforms.clean_text import tidy_extracted
-from transforms.extract import EXTRACTION_MODES
-from transforms.page_extractor import PageExtractor
+from newsbeam.transforms.extract.clean_text import tidy_extracted
+from newsbeam.transforms.extract.articles import EXTRACTION_MODES
+from newsbeam.transforms.extract.page_extractor import PageExtractor
 
 ZYTE = SHARED / "benchmarks" / "scrapinghub_aeb"
 EVAL = SHARED / "benchmarks" / "trafilatura_eval"

@@ -24,7 +24,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.cli import main  # noqa: E402
+from newsbeam.pipeline.cli import main  # noqa: E402
 from tests.support.site import Site, article_page, rss  # noqa: E402
 
 HOSTS, PER_FEED, DELAY, BASELINE_PAGES = 8, 25, 0.2, 20

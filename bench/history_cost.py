@@ -28,11 +28,11 @@ import pyarrow.parquet as pq
 
 from bench.common import run_and_collect
 from bench.dedup_scaling import DAY, make_doc
-from pipeline.history import ReadHistory
-from pipeline.schema import TIMESTAMP
-from transforms.dedup import Deduplicate
-from transforms.dedup.minhash import NUM_PERM
-from transforms.records import RunContext
+from newsbeam.transforms.dedup.history import ReadHistory
+from newsbeam.transforms.write.schema import TIMESTAMP
+from newsbeam.transforms.dedup import Deduplicate
+from newsbeam.transforms.dedup.minhash import NUM_PERM
+from newsbeam.transforms.records import RunContext
 
 DOCS = 200
 

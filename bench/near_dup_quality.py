@@ -23,9 +23,9 @@ import apache_beam as beam
 
 from bench.common import SHARED, article, run_and_collect
 from tests.support.corpus import corpus, variant
-from transforms.clean_text import clean_dump
-from transforms.dedup import Deduplicate
-from transforms.dedup.minhash import jaccard, shingles
+from newsbeam.transforms.extract.clean_text import clean_dump
+from newsbeam.transforms.dedup import Deduplicate
+from newsbeam.transforms.dedup.minhash import jaccard, shingles
 
 BUCKETS = [(0.0, 0.3), (0.3, 0.5), (0.5, 0.6), (0.6, 0.75), (0.75, 0.9), (0.9, 1.01)]
 EARLY, LATE = dt.datetime(2025, 3, 1, 8, tzinfo=dt.timezone.utc), dt.datetime(2025, 3, 1, 9, tzinfo=dt.timezone.utc)

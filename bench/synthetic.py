@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bench.common import ROOT
 from tests.support.corpus import variant
-from transforms.encoding import decode_bytes
+from newsbeam.transforms.parse.encoding import decode_bytes
 
 LANGUAGES = {"de": ["txt/nordkurier-nato-gipfel.txt", "txt/rheinblatt-ukraine-hilfe.txt",
                     "txt/ostsee-bote-nato-gipfel.txt", "html/tagesblick-beitritt.html"],

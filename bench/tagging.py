@@ -16,11 +16,11 @@ import re
 import time
 
 from bench.common import ROOT, SHARED
-from configs import DEFAULT_LEXICON
-from tests.transforms.gold import score
-from transforms.clean_text import clean_dump
-from transforms.lexicon import load_lexicon
-from transforms.tag import Tagger
+from newsbeam.configs import DEFAULT_LEXICON
+from tests.transforms.tag.gold import score
+from newsbeam.transforms.extract.clean_text import clean_dump
+from newsbeam.transforms.tag.lexicon import load_lexicon
+from newsbeam.transforms.tag.mentions import Tagger
 
 TARGET_BYTES = 10_000_000
 

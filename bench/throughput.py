@@ -50,7 +50,7 @@ def machine() -> str:
 
 
 def newsbeam(inputs: str, output: Path, beam_args=()) -> dict:
-    seconds, peak, _ = run_measured([sys.executable, "-m", "pipeline.cli", "run", "--input", inputs,
+    seconds, peak, _ = run_measured([sys.executable, "-m", "newsbeam.pipeline.cli", "run", "--input", inputs,
                                      "--output", str(output), "--log-level", "WARNING", *beam_args])
     (manifest_path,) = (output / "_runs").glob("*.json")
     manifest = json.loads(manifest_path.read_text())

@@ -3,17 +3,17 @@ from __future__ import annotations
 
 import apache_beam as beam
 
-from pipeline.feed_reader import FeedSpec, ReadFeeds
-from pipeline.fetcher import FetchSettings
-from pipeline.readers import ReadInputFiles
-from pipeline.writers import WritePartitionedParquet, WriteRunLog
-from pipeline.history import ReadHistory
-from transforms.dedup import DUPLICATES, Deduplicate
-from transforms.extract import ExtractArticles, ExtractSettings
-from transforms.parse import ParseDocuments
-from transforms.partition import ARTICLES, ERRORS, KeyByPartition
-from transforms.records import InputFile, RunContext
-from transforms.tag import TagMentions
+from newsbeam.transforms.read.feeds import FeedSpec, ReadFeeds
+from newsbeam.transforms.read.fetcher import FetchSettings
+from newsbeam.transforms.read.files import ReadInputFiles
+from newsbeam.transforms.write.parquet import WritePartitionedParquet, WriteRunLog
+from newsbeam.transforms.dedup.history import ReadHistory
+from newsbeam.transforms.dedup import DUPLICATES, Deduplicate
+from newsbeam.transforms.extract.articles import ExtractArticles, ExtractSettings
+from newsbeam.transforms.parse.documents import ParseDocuments
+from newsbeam.transforms.write.partition import ARTICLES, ERRORS, KeyByPartition
+from newsbeam.transforms.records import InputFile, RunContext
+from newsbeam.transforms.tag.mentions import TagMentions
 
 
 class IngestNews(beam.PTransform):

@@ -25,8 +25,8 @@ import threading
 import time
 from typing import Optional
 
-from pipeline import __version__
-from transforms.redact import redact_text
+from newsbeam.pipeline import __version__
+from newsbeam.transforms.redact import redact_text
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ERRORS, EXIT_LOCKED = 0, 1, 2, 3, 4
 
@@ -196,7 +196,7 @@ def _fail(message: str) -> int:
 
 def _config_from(args: argparse.Namespace):
     """The run configuration from --config and the flags; ConfigError when it is bad."""
-    from pipeline.config import build_config, read_config_file
+    from newsbeam.pipeline.config import build_config, read_config_file
 
     fetch = {key: value for key, value in (("user_agent", args.user_agent),
                                            ("allow_private_network", args.allow_private_network),
@@ -226,10 +226,10 @@ def _terminate(signum, frame):
 
 
 def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
-    from pipeline.config import ConfigError
-    from pipeline.lock import LockHeld
-    from pipeline.run import UsageError, execute, new_run_id, summary  # imports Beam I/O while logging is quiet
-    from pipeline.writers import CommitError
+    from newsbeam.pipeline.config import ConfigError
+    from newsbeam.pipeline.lock import LockHeld
+    from newsbeam.pipeline.run import UsageError, execute, new_run_id, summary  # imports Beam I/O while logging is quiet
+    from newsbeam.transforms.write.parquet import CommitError
 
     try:
         config = _config_from(args)
@@ -263,10 +263,10 @@ def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
 def watch_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
     """Cycles of `run` until SIGINT/SIGTERM (or --cycles): one log line per cycle; a failed
     cycle is logged and the next one runs; a signal lets the running cycle finish."""
-    from pipeline.config import ConfigError
-    from pipeline.lock import LockHeld
-    from pipeline.run import UsageError, execute, new_run_id
-    from pipeline.writers import CommitError
+    from newsbeam.pipeline.config import ConfigError
+    from newsbeam.pipeline.lock import LockHeld
+    from newsbeam.pipeline.run import UsageError, execute, new_run_id
+    from newsbeam.transforms.write.parquet import CommitError
 
     try:
         config = _config_from(args)
@@ -306,7 +306,7 @@ def watch_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
 
 
 def stats_command(args: argparse.Namespace, rest: list[str]) -> int:
-    from pipeline.stats import render
+    from newsbeam.pipeline.stats import render
 
     if rest:
         return _fail(f"unexpected argument(s): {' '.join(rest)}")
@@ -319,10 +319,10 @@ def stats_command(args: argparse.Namespace, rest: list[str]) -> int:
 def compact_command(args: argparse.Namespace, rest: list[str]) -> int:
     """Compaction holds the output lock (no run commits meanwhile) and first completes any
     commit a run left unfinished, so that it merges whole runs."""
-    from pipeline.compact import CompactError, compact
-    from pipeline.lock import LockHeld, OutputLock
-    from pipeline.run import new_run_id, recover_output
-    from pipeline.writers import CommitError
+    from newsbeam.pipeline.compact import CompactError, compact
+    from newsbeam.pipeline.lock import LockHeld, OutputLock
+    from newsbeam.pipeline.run import new_run_id, recover_output
+    from newsbeam.transforms.write.parquet import CommitError
 
     if rest:
         return _fail(f"unexpected argument(s): {' '.join(rest)}")
@@ -350,7 +350,7 @@ def compact_command(args: argparse.Namespace, rest: list[str]) -> int:
 
 
 def validate_command(args: argparse.Namespace, rest: list[str]) -> int:
-    from pipeline.validate import validate, validate_output
+    from newsbeam.pipeline.validate import validate, validate_output
 
     if rest:
         return _fail(f"unexpected argument(s): {' '.join(rest)}")

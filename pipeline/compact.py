@@ -22,9 +22,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.damage import UNREADABLE, DamagedFile, damage, open_parquet
-from pipeline.schema import SORT_KEYS
-from pipeline.writers import STAGING
+from newsbeam.transforms.write.damage import UNREADABLE, DamagedFile, damage, open_parquet
+from newsbeam.transforms.write.schema import SORT_KEYS
+from newsbeam.transforms.write.parquet import STAGING
 
 TABLES = ("articles", "duplicates", "errors")
 _RENAME_EXCHANGE = 2

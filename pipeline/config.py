@@ -11,10 +11,10 @@ import re
 import reprlib
 from typing import Any, Optional
 
-from configs import DEFAULT_LEXICON
-from pipeline.fetcher import FetchSettings
-from pipeline.runner import check_runner
-from transforms.bounded_yaml import YamlError, load_yaml
+from newsbeam.configs import DEFAULT_LEXICON
+from newsbeam.transforms.read.fetcher import FetchSettings
+from newsbeam.pipeline.runner import check_runner
+from newsbeam.transforms.bounded_yaml import YamlError, load_yaml
 
 EXTRACTION_MODES = ("default", "fast", "precision", "recall")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")

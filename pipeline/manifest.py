@@ -11,8 +11,8 @@ from importlib import metadata
 
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.writers import ensure_dir
-from transforms.records import ITEMS_COUNTER, STAGES
+from newsbeam.transforms.write.parquet import ensure_dir
+from newsbeam.transforms.records import ITEMS_COUNTER, STAGES
 
 RUNS = "_runs"
 PACKAGES = ("newsbeam", "apache-beam", "pyarrow", "trafilatura", "feedparser", "py3langid", "lxml")

@@ -25,24 +25,24 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline import manifest as manifests
-from pipeline.assemble import IngestNews
-from pipeline.config import Config, ConfigError, options_to_argv
-from pipeline.feed_reader import FeedSpec
-from pipeline.damage import log_damaged
-from pipeline.feed_state import read_state, save_state, state_path, updated_state
-from pipeline.history import DAMAGED_LOG
-from pipeline.lock import LockLost, OutputLock
-from pipeline.readers import InputError, match_inputs
-from pipeline.runner import is_direct, make_runner, runner_name
-from pipeline.stage_times import stage_seconds
-from pipeline.writers import (FILES_LOG, CommitError, apply_renames, check_commit, ensure_dir, failure_reason,
+from newsbeam.pipeline import manifest as manifests
+from newsbeam.pipeline.assemble import IngestNews
+from newsbeam.pipeline.config import Config, ConfigError, options_to_argv
+from newsbeam.transforms.read.feeds import FeedSpec
+from newsbeam.transforms.write.damage import log_damaged
+from newsbeam.transforms.read.feed_state import read_state, save_state, state_path, updated_state
+from newsbeam.transforms.dedup.history import DAMAGED_LOG
+from newsbeam.pipeline.lock import LockLost, OutputLock
+from newsbeam.transforms.read.files import InputError, match_inputs
+from newsbeam.pipeline.runner import is_direct, make_runner, runner_name
+from newsbeam.pipeline.stage_times import stage_seconds
+from newsbeam.transforms.write.parquet import (FILES_LOG, CommitError, apply_renames, check_commit, ensure_dir, failure_reason,
                               finish_commit, read_run_log, remove_interrupted_staging, remove_staging,
                               unfinished_journals, write_journal)
-from transforms.extract import ExtractSettings
-from transforms.lexicon import LexiconError, load_lexicon
-from transforms.records import METRICS_NAMESPACE, RunContext
-from transforms.redact import redact_argv, redact_tree
+from newsbeam.transforms.extract.articles import ExtractSettings
+from newsbeam.transforms.tag.lexicon import LexiconError, load_lexicon
+from newsbeam.transforms.records import METRICS_NAMESPACE, RunContext
+from newsbeam.transforms.redact import redact_argv, redact_tree
 
 _LOG = logging.getLogger("newsbeam.run")
 

@@ -14,8 +14,8 @@ import os
 
 import duckdb
 
-from pipeline.damage import UNREADABLE, DamagedFile, damage, parquet_damage, read_manifest
-from transforms.partition import TABLES
+from newsbeam.transforms.write.damage import UNREADABLE, DamagedFile, damage, parquet_damage, read_manifest
+from newsbeam.transforms.write.partition import TABLES
 
 QUERIES = {
     "articles_per_day_and_outlet": """

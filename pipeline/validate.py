@@ -13,18 +13,18 @@ from __future__ import annotations
 
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.config import ConfigError, build_config, read_config_file
-from pipeline.damage import damage_of, parquet_damage, read_json, read_manifest
-from pipeline.feed_state import read_state, state_path
-from pipeline.manifest import RUNS
-from pipeline.readers import InputError, match_inputs
-from transforms.lexicon import LexiconError, load_lexicon
-from transforms.partition import TABLES
+from newsbeam.pipeline.config import ConfigError, build_config, read_config_file
+from newsbeam.transforms.write.damage import damage_of, parquet_damage, read_json, read_manifest
+from newsbeam.transforms.read.feed_state import read_state, state_path
+from newsbeam.pipeline.manifest import RUNS
+from newsbeam.transforms.read.files import InputError, match_inputs
+from newsbeam.transforms.tag.lexicon import LexiconError, load_lexicon
+from newsbeam.transforms.write.partition import TABLES
 
 
 def validate(path: str, check_feeds: bool = False) -> tuple[bool, list[str]]:
     """(valid, report lines)."""
-    from pipeline.run import UsageError, beam_options
+    from newsbeam.pipeline.run import UsageError, beam_options
 
     try:
         config = build_config(read_config_file(path), {})
@@ -49,8 +49,8 @@ def validate(path: str, check_feeds: bool = False) -> tuple[bool, list[str]]:
 
 
 def _check_feeds(config, lines: list[str]) -> bool:
-    from pipeline.fetcher import FetchError, Fetcher
-    from transforms.feeds import FeedError, parse_feed
+    from newsbeam.transforms.read.fetcher import FetchError, Fetcher
+    from newsbeam.transforms.parse.feeds import FeedError, parse_feed
 
     fetcher, ok = Fetcher(config.fetch_settings()), True
     try:

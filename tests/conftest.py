@@ -13,8 +13,8 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing.test_pipeline import TestPipeline
 
-from pipeline.cli import main
-from pipeline.runner import make_runner
+from newsbeam.pipeline.cli import main
+from newsbeam.pipeline.runner import make_runner
 from tests.support.s3 import s3_server
 
 ROOT = Path(__file__).resolve().parents[1]

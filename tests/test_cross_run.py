@@ -58,7 +58,7 @@ def test_a_later_copy_of_an_earlier_article_points_at_it(tmp_path):
 def test_killed_run_leaves_no_visible_partial_file_and_the_next_run_completes(tmp_path):
     write_docs(tmp_path / "in", corpus(600, seed=41, paragraphs=3))
     output = tmp_path / "out"
-    command = [sys.executable, "-m", "pipeline.cli", "run", "--input", str(tmp_path / "in"), "--output", str(output),
+    command = [sys.executable, "-m", "newsbeam.pipeline.cli", "run", "--input", str(tmp_path / "in"), "--output", str(output),
                "--log-level", "WARNING"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 240

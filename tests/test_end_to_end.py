@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pytest
 
-from pipeline.schema import ARTICLES, DUPLICATES, ERRORS
+from newsbeam.transforms.write.schema import ARTICLES, DUPLICATES, ERRORS
 from tests.conftest import SAMPLES, SEEDS, check_accounting, parquet_files, requires_seeds, rows, run_newsbeam
 
 # --- the bundled samples -----------------------------------------------------------------------

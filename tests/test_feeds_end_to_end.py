@@ -7,7 +7,7 @@ import random
 import pytest
 
 from tests.conftest import SHARED, rows
-from tests.pipeline.test_feed_reader import run_feeds
+from tests.transforms.read.test_feeds import run_feeds
 from tests.support.site import Site, article_page, rss
 
 CORPUS = SHARED / "feeds" / "feedparser_tests"

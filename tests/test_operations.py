@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.cli import build_parser, main
-from pipeline.config import read_config_file
+from newsbeam.pipeline.cli import build_parser, main
+from newsbeam.pipeline.config import read_config_file
 from tests.conftest import ROOT, SAMPLES, run_newsbeam
 from tests.support.s3 import s3_server
 from tests.support.site import Site, rss
@@ -146,7 +146,7 @@ def test_watch_runs_cycles_and_stops_cleanly_on_sigterm(tmp_path):
 
 
 def test_watch_interval_and_cycles(tmp_path):
-    from pipeline.cli import parse_interval
+    from newsbeam.pipeline.cli import parse_interval
 
     assert [parse_interval(t) for t in ("90", "30s", "15m", "1h")] == [90, 30, 900, 3600]
     with pytest.raises(Exception):
@@ -179,7 +179,7 @@ def test_built_wheel_runs_with_multiprocess_workers_outside_the_checkout(tmp_pat
                             "print(pipeline.__file__); print(configs.DEFAULT_LEXICON.is_file())"],
                            cwd=work, capture_output=True, text=True, check=True).stdout.split()
     assert where[0].startswith(str(fresh_site)) and where[1] == "True"
-    result = subprocess.run([str(python), "-m", "pipeline.cli", "run", "--input", f"{SAMPLES}/**",
+    result = subprocess.run([str(python), "-m", "newsbeam.pipeline.cli", "run", "--input", f"{SAMPLES}/**",
                              "--output", str(work / "out"), "--direct_num_workers=2",
                              "--direct_running_mode=multi_processing"], cwd=work, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]

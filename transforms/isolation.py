@@ -17,7 +17,7 @@ from typing import Iterable
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from transforms.records import ITEMS_COUNTER, METRICS_NAMESPACE, Document, error_row
+from newsbeam.transforms.records import ITEMS_COUNTER, METRICS_NAMESPACE, Document, error_row
 
 ERRORS = "errors"
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")

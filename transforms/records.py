@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from typing import Optional
 
-from transforms.encoding import scrub_surrogates
-from transforms.redact import redact_text
+from newsbeam.transforms.redact import redact_text
 
 # Stages that can produce error rows, in data-flow order.
 STAGE_READ = "read"
@@ -31,6 +31,26 @@ ITEMS_COUNTER = "input.items"
 EXCERPT_CHARS = 300
 MESSAGE_CHARS = 2000
 METRICS_NAMESPACE = "newsbeam"
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _replace_surrogate(match: re.Match) -> str:
+    code = ord(match.group())
+    # U+DC80..U+DCFF stand for the raw bytes of a file name that is not UTF-8 (surrogateescape)
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else "\ufffd"
+
+
+def scrub_surrogates(text: str) -> str:
+    """``text`` made encodable as UTF-8, which Parquet, hashing and language detection
+    need: a lone surrogate from a JSON escape or a numeric character reference
+    becomes U+FFFD, a byte of a non-UTF-8 file name is shown as ``\\xNN``."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub(_replace_surrogate, text)
+    return text
+
 
 
 @dataclasses.dataclass(frozen=True)

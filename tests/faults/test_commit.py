@@ -21,9 +21,9 @@ import pytest
 from apache_beam.io.filesystem import BeamIOError
 from apache_beam.io.filesystems import FileSystems
 
-import pipeline.run as run_module
-from pipeline.lock import OutputLock
-from pipeline.writers import CommitError, staging_dir
+import newsbeam.pipeline.run as run_module
+from newsbeam.pipeline.lock import OutputLock
+from newsbeam.transforms.write.parquet import CommitError, staging_dir
 from tests.conftest import SAMPLES, check_accounting, manifests, rows, run_newsbeam
 from tests.support.site import Site, rss
 

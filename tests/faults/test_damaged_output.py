@@ -17,8 +17,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.cli import main
-from pipeline.feed_state import load_state
+from newsbeam.pipeline.cli import main
+from newsbeam.transforms.read.feed_state import load_state
 from tests.conftest import SAMPLES, run_newsbeam
 from tests.support.corpus import corpus
 from tests.support.site import Site, rss

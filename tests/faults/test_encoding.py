@@ -3,8 +3,9 @@ surrogate (from a character reference such as &#55296;) never reaches a row: it 
 from __future__ import annotations
 
 from tests.conftest import check_accounting, rows, run_newsbeam
-from transforms.encoding import decode_bytes, scrub_surrogates
-from transforms.feeds import parse_feed
+from newsbeam.transforms.parse.encoding import decode_bytes
+from newsbeam.transforms.records import scrub_surrogates
+from newsbeam.transforms.parse.feeds import parse_feed
 
 TITLE = "Außenminister: „Wir stehen an der Seite der Ukraine“"
 UTF8_PARAGRAPHS = [

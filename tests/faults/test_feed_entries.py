@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-import transforms.timestamps
-from transforms.feeds import EntryFailure, parse_feed
+import newsbeam.transforms.parse.timestamps
+from newsbeam.transforms.parse.feeds import EntryFailure, parse_feed
 
 
 def feed(*items: str) -> bytes:

@@ -18,7 +18,7 @@ from tests.conftest import ROOT, check_accounting, rows, run_newsbeam
 # came out as 87 MB (2.8 GB for the whole run).
 CHILD = """
 import gc, json, resource, sys
-from transforms.feeds import parse_feed
+from newsbeam.transforms.parse.feeds import parse_feed
 
 para = ('<p>NATO und die Ukraine: Die Minister berieten in Br\\u00fcssel \\u00fcber Munition, Ausbildung und '
         'Luftverteidigung. <a href="/story/{n}">mehr</a></p><!DOCTYPE x [ %1; ]>\\n')

@@ -32,7 +32,7 @@ def newsbeam(*args, timeout: float = 120) -> tuple[subprocess.CompletedProcess, 
     """`newsbeam ARGS` in a child process: (result, seconds, peak RSS in MiB of the child and its children)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "pipeline.cli", *map(str, args)], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "newsbeam.pipeline.cli", *map(str, args)], capture_output=True,
                             text=True, timeout=timeout)
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return result, time.monotonic() - started, max(peak, before) // 1024

@@ -22,14 +22,14 @@ from pathlib import Path
 import pytest
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.cli import EXIT_LOCKED, main
-from pipeline.lock import LockHeld, LockLost, OutputLock
+from newsbeam.pipeline.cli import EXIT_LOCKED, main
+from newsbeam.pipeline.lock import LockHeld, LockLost, OutputLock
 from tests.conftest import ROOT, check_accounting, manifests, rows, run_newsbeam
 from tests.faults.test_commit import serve_feed, small_input
 from tests.support.s3 import wait_for
 from tests.support.site import Route, Site
 
-CLI = [sys.executable, "-m", "pipeline.cli"]
+CLI = [sys.executable, "-m", "newsbeam.pipeline.cli"]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
@@ -110,7 +110,7 @@ def rename(sources, destinations):  # killed after the journal and the articles 
     real(sources, destinations)
     done.append(sources)
 FileSystems.rename = rename
-from pipeline.cli import main
+from newsbeam.pipeline.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 

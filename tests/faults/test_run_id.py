@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from pipeline.cli import EXIT_FAILED, EXIT_USAGE
+from newsbeam.pipeline.cli import EXIT_FAILED, EXIT_USAGE
 from tests.conftest import check_accounting, manifests, run_newsbeam
 from tests.faults.test_commit import small_input
 

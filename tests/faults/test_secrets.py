@@ -12,10 +12,10 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.feed_state import load_state, updated_state
+from newsbeam.transforms.read.feed_state import load_state, updated_state
 from tests.conftest import check_accounting, manifests, rows, run_newsbeam
 from tests.support.site import RecordingSite, article_page, rss
-from transforms.redact import redact_argv, redact_text, redact_tree
+from newsbeam.transforms.redact import redact_argv, redact_text, redact_tree
 
 USER, PASSWORD = "feed-reader-7f3a", "pw-S3cret-basic-91c2"
 API_KEY, TOKEN = "ak-S3cret-query-55d0", "tk-S3cret-query-0b7e"

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from pipeline.fetcher import FetchError, Fetcher, FetchSettings
+from newsbeam.transforms.read.fetcher import FetchError, Fetcher, FetchSettings
 from tests.conftest import check_accounting, rows, run_newsbeam
 from tests.support.site import Site, Trap, article_page, rss
 
@@ -125,7 +125,7 @@ def test_pinned_tls_keeps_the_name_for_sni(tmp_path):
     """Pinning changes where the socket goes, not whom TLS talks to: SNI carries the name."""
     import ssl
 
-    from tests.pipeline.test_fetcher import _self_signed
+    from tests.transforms.read.test_fetcher import _self_signed
 
     names = []
     tls = Site("127.0.0.1")

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests.support.site import Site
-from transforms.feeds import FeedError, parse_feed
+from newsbeam.transforms.parse.feeds import FeedError, parse_feed
 
 ITEM = "<item><title>{title}</title><link>https://f.example/a</link><description>{body}</description></item>"
 

@@ -4,9 +4,9 @@ import dataclasses
 import pytest
 import yaml
 
-from configs import DEFAULT_CONFIG
-from pipeline.fetcher import FetchSettings
-from pipeline.config import Config, ConfigError, build_config, options_to_argv, read_config_file
+from newsbeam.configs import DEFAULT_CONFIG
+from newsbeam.transforms.read.fetcher import FetchSettings
+from newsbeam.pipeline.config import Config, ConfigError, build_config, options_to_argv, read_config_file
 
 
 def test_documented_default_config_matches_the_code_defaults():

@@ -48,7 +48,7 @@ def test_guard_sees_the_default_direct_runner_reach_for_prism(tmp_path):
 
 
 def test_newsbeam_run_never_tries_to_download(tmp_path):
-    code = (f"import sys; from pipeline.cli import main; "
+    code = (f"import sys; from newsbeam.pipeline.cli import main; "
             f"sys.exit(main(['run', '--input', '{SAMPLES}/**', '--output', '{tmp_path}/out']))")
     result, attempts = _run_guarded(tmp_path, code)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from transforms.ids import article_id, content_hash
+from newsbeam.transforms.extract.ids import article_id, content_hash
 
 _SYLLABLES = ("ka ri to mo ne sa lu vi de ba ro mi ta ke su po la ni ve do gu fa zi he "
               "ar en ol ur is an et om ul ir").split()

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import apache_beam as beam
 
-from transforms.dedup.clusters import AnnotateClusters
-from transforms.dedup.exact import ExactDedup
-from transforms.dedup.near import MAX_BUCKET, AddMinHash, NearDuplicates
-from transforms.dedup.seen import SKIPPED_COUNTER, SkipSeen
-from transforms.isolation import ERRORS
+from newsbeam.transforms.dedup.clusters import AnnotateClusters
+from newsbeam.transforms.dedup.exact import ExactDedup
+from newsbeam.transforms.dedup.near import MAX_BUCKET, AddMinHash, NearDuplicates
+from newsbeam.transforms.dedup.seen import SKIPPED_COUNTER, SkipSeen
+from newsbeam.transforms.isolation import ERRORS
 
 DUPLICATES = "duplicates"
 

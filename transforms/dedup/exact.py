@@ -14,7 +14,7 @@ import datetime as dt
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from transforms.records import METRICS_NAMESPACE
+from newsbeam.transforms.records import METRICS_NAMESPACE
 
 DUPLICATES = "duplicates"
 _LATEST = dt.datetime.max.replace(tzinfo=dt.timezone.utc)

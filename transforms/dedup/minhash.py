@@ -17,7 +17,7 @@ import hashlib
 
 import numpy as np
 
-from transforms.ids import normalize_for_hash
+from newsbeam.transforms.extract.ids import normalize_for_hash
 
 SHINGLE_WORDS = 5
 NUM_PERM = 128

@@ -14,10 +14,10 @@ from __future__ import annotations
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from transforms.dedup.exact import duplicate_row
-from transforms.dedup.minhash import THRESHOLD, MinHasher, band_keys, estimate
-from transforms.isolation import ItemFn
-from transforms.records import METRICS_NAMESPACE, STAGE_DEDUP
+from newsbeam.transforms.dedup.exact import duplicate_row
+from newsbeam.transforms.dedup.minhash import THRESHOLD, MinHasher, band_keys, estimate
+from newsbeam.transforms.isolation import ItemFn
+from newsbeam.transforms.records import METRICS_NAMESPACE, STAGE_DEDUP
 
 MAX_BUCKET = 100
 DUPLICATES, MOVED = "duplicates", "moved"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from transforms.records import METRICS_NAMESPACE
+from newsbeam.transforms.records import METRICS_NAMESPACE
 
 SKIPPED_COUNTER = "dedup.skipped_seen"
 # An article id is derived from the URL or the content, so it repeats what the first two

@@ -5,7 +5,7 @@ import random
 import apache_beam as beam
 import pytest
 
-from transforms.dedup.exact import ExactDedup
+from newsbeam.transforms.dedup.exact import ExactDedup
 
 T = lambda day: dt.datetime(2025, 1, day, tzinfo=dt.timezone.utc)  # noqa: E731
 

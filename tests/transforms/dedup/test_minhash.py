@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 from tests.support.corpus import corpus, variant
-from transforms.dedup.minhash import NUM_PERM, MinHasher, band_keys, estimate, jaccard, shingles
+from newsbeam.transforms.dedup.minhash import NUM_PERM, MinHasher, band_keys, estimate, jaccard, shingles
 
 
 def test_signature_is_the_same_in_another_process():

@@ -7,8 +7,8 @@ import pytest
 
 from tests.support.corpus import article as corpus_article
 from tests.support.corpus import corpus, variant
-from transforms.dedup import Deduplicate
-from transforms.dedup.minhash import MinHasher, jaccard, shingles
+from newsbeam.transforms.dedup import Deduplicate
+from newsbeam.transforms.dedup.minhash import MinHasher, jaccard, shingles
 
 T = lambda hour: dt.datetime(2025, 3, 1, hour, tzinfo=dt.timezone.utc)  # noqa: E731
 
@@ -105,7 +105,7 @@ def test_same_result_in_any_input_order(dedup):
 
 
 def test_oversized_buckets_are_cut_and_history_pairs_skipped():
-    from transforms.dedup.near import _PairsFn
+    from newsbeam.transforms.dedup.near import _PairsFn
 
     refs = [(f"id{i}", i >= 3, ("", "t", f"id{i}", "", "")) for i in range(6)]  # id3..id5 from history
     pairs = list(_PairsFn(max_bucket=4).process(("band", refs)))

@@ -1,0 +1,222 @@
+"""Extract stage: every Document becomes one clean article row, or one error row.
+
+Pages go through trafilatura (title, author, date, body, language; comments
+excluded) under a per-page time limit (:mod:`transforms.page_extractor`),
+plain-text dumps through :mod:`transforms.clean_text`, feed entries through a
+fragment-to-text conversion. Here each article also gets its stable
+identity (canonical URL, content hash, id), its publication date with where
+that date came from, its outlet and its language.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from typing import Optional
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from newsbeam.transforms.extract.clean_text import clean_dump, clean_lines, tidy_extracted
+from newsbeam.transforms.parse.html_text import fragment_to_text
+from newsbeam.transforms.extract.ids import article_id, canonical_url, content_hash, url_domain
+from newsbeam.transforms.isolation import ERRORS, ItemFn
+from newsbeam.transforms.extract.language import LanguageDetector
+from newsbeam.transforms.extract.page_extractor import ExtractionTimeout, ExtractorCrashed, PageExtractor
+from newsbeam.transforms.parse.documents import language_code
+from newsbeam.transforms.records import METRICS_NAMESPACE, STAGE_EXTRACT, Document, RunContext, error_row
+from newsbeam.transforms.parse.timestamps import parse_timestamp, plausible
+PROGRESS_EVERY_SECONDS = 10.0
+DETECT_MIN_CHARS = 200  # below this, a source's declared language is more reliable than detection
+_LOG = logging.getLogger("newsbeam.extract")
+
+# trafilatura's precision/recall trade-off, chosen with the ``extraction`` setting.
+EXTRACTION_MODES = {
+    "default": {},
+    "fast": {"fast": True},
+    "precision": {"favor_precision": True},
+    "recall": {"favor_recall": True},
+}
+
+# Where an article's date came from (the ``date_source`` column).
+DATE_PUBLISHED = "published"   # the source's own metadata: feed, JSONL, page or sidecar
+DATE_HINT = "date_hint"        # a 'date YYYY-MM[-DD]' marker in a text dump
+DATE_TEXT = "text"             # a bare dateline in a text dump's page furniture
+DATE_INGESTED = "ingested"     # none known: the run's ingestion time
+DATE_OUT_OF_RANGE = "out_of_range"  # only dates before 1900 or after the run: counted as unknown
+
+
+@dataclasses.dataclass(frozen=True)
+class ExtractSettings:
+    min_text_chars: int = 50
+    extraction: str = "default"
+    outlet: Optional[str] = None  # forces the outlet of every article
+    timeout_seconds: float = 10.0  # per page; 0 extracts in-thread without a limit
+    max_item_bytes: int = 10 * 1024 * 1024  # a larger body is refused before any work on it
+
+
+@dataclasses.dataclass(frozen=True)
+class _Extracted:
+    title: Optional[str]
+    text: str
+    author: Optional[str] = None
+    published_at: Optional[object] = None
+    date_source: Optional[str] = None
+    url: Optional[str] = None
+    language: Optional[str] = None
+    sitename: Optional[str] = None
+    text_source: str = "file"
+
+
+class _ExtractFn(ItemFn):
+    STAGE = STAGE_EXTRACT
+
+    def __init__(self, run: RunContext, settings: ExtractSettings):
+        super().__init__()
+        self._run = run
+        self._settings = settings
+        self._articles = Metrics.counter(METRICS_NAMESPACE, "extract.articles")
+        self._timeouts = Metrics.counter(METRICS_NAMESPACE, "extract.timeouts")
+        self._micros = Metrics.distribution(METRICS_NAMESPACE, "extract.micros")
+
+    def setup(self):
+        self._pages = PageExtractor(EXTRACTION_MODES[self._settings.extraction], self._settings.timeout_seconds)
+        self._pages.start()
+        self._language = LanguageDetector()
+        self._done = 0
+        self._started = self._last_report = time.monotonic()
+
+    def handle(self, doc: Document):
+        began = time.monotonic()
+        extracted, problem = self._first_usable(doc)
+        self._micros.update(int((time.monotonic() - began) * 1_000_000))
+        self._report_progress()
+        if extracted is None:
+            error_type, message, excerpt = problem
+            yield beam.pvalue.TaggedOutput(ERRORS, error_row(
+                doc.source, STAGE_EXTRACT, error_type, message, excerpt, doc.locator))
+            return
+        row = self._row(doc, extracted)
+        self._articles.inc()
+        yield row
+
+    def _first_usable(self, doc: Document):
+        """The first of the document's bodies (its own, then its fallbacks) that gives enough text;
+        else None and the (error_type, message, excerpt) of the last attempt."""
+        problem = ("no_text", "no article text found", doc.body)
+        minimum, cap = self._settings.min_text_chars, self._settings.max_item_bytes
+        for text_source, body_format, body in ((doc.text_source, doc.body_format, doc.body), *doc.alternatives):
+            if len(body) > cap or (len(body) * 4 > cap and len(body.encode("utf-8", "surrogatepass")) > cap):
+                problem = ("too_large", f"{text_source} body larger than max_item_bytes={cap}", body)
+                continue
+            try:
+                extracted = self._extract(doc, text_source, body_format, body)
+            except ExtractionTimeout as exc:
+                self._timeouts.inc()
+                problem = ("timeout", f"{exc}; raise extract_timeout_seconds to allow slower pages", body)
+                continue
+            except ExtractorCrashed as exc:
+                problem = ("extractor_crashed", str(exc), body)
+                continue
+            except Exception as exc:  # noqa: BLE001 - one bad page must not end the run
+                problem = ("no_text", f"extractor failed: {type(exc).__name__}: {exc}", body)
+                continue
+            if extracted is None or not extracted.text:
+                problem = ("no_text", "no article text found", body)
+            elif len(extracted.text) < minimum:
+                problem = ("too_short", f"{len(extracted.text)} characters of text, fewer than "
+                                        f"min_text_chars={minimum}", extracted.text)
+            else:
+                return extracted, None
+        return None, problem
+
+    def _extract(self, doc: Document, text_source: str, body_format: str, body: str) -> Optional[_Extracted]:
+        if body_format == "text":
+            if doc.source_type in ("txt", "jsonl"):
+                cleaned = clean_dump(body, title=doc.title)
+                source = {"marker": DATE_HINT, "dateline": DATE_TEXT}.get(cleaned.date_hint_kind)
+                return _Extracted(cleaned.title, cleaned.text, published_at=cleaned.date_hint, date_source=source,
+                                  text_source=text_source)
+            return _Extracted(doc.title, clean_lines(body.splitlines(), doc.title).text, text_source=text_source)
+        if text_source in ("feed_content", "feed_summary"):
+            cleaned = clean_lines(fragment_to_text(body).splitlines(), doc.title)
+            return _Extracted(doc.title, cleaned.text, text_source=text_source)
+        result = self._pages.extract(body, doc.url)
+        if result is None:
+            return None
+        title = doc.title or result.title
+        text = tidy_extracted(result.text, title)
+        published = parse_timestamp(result.date)
+        # A page's own site name names the outlet of a page read from a file; for feed
+        # entries the feed's configured name or the domain does.
+        sitename = result.sitename if doc.source_type == "html" else None
+        return _Extracted(title, text, author=result.author, published_at=published,
+                          date_source=DATE_PUBLISHED if published else None, url=result.url,
+                          language=language_code(result.language), sitename=sitename, text_source=text_source)
+
+    def _row(self, doc: Document, found: _Extracted) -> dict:
+        url = canonical_url(doc.url) or canonical_url(found.url)
+        text_hash = content_hash(found.text)
+        published, date_source = self._date(doc, found)
+        # The run's forced outlet, the item's own (sidecar, JSONL field, a page's declared
+        # site name), the URL's domain, else 'unknown'.
+        outlet = (self._settings.outlet or doc.outlet or found.sitename or url_domain(url) or "unknown")
+        return {
+            "article_id": article_id(url, text_hash),
+            "url": url,
+            "source": doc.source,
+            "locator": doc.locator,
+            "source_type": doc.source_type,
+            "text_source": found.text_source,
+            "outlet_name": outlet,
+            "title": found.title,
+            "author": doc.author or found.author,
+            "published_at": published,
+            "date_source": date_source,
+            "language": self._language_of(doc, found),
+            "text": found.text,
+            "word_count": len(found.text.split()),
+            "content_hash": text_hash,
+            "ingested_at": self._run.ingested_at,
+            "run_id": self._run.run_id,
+        }
+
+    def _date(self, doc: Document, found: _Extracted) -> tuple:
+        """(published_at, date_source): the source's own date, else the one found in the text;
+        a date outside the plausible range counts as unknown, and says so."""
+        candidates = ((doc.published_at, DATE_PUBLISHED), (found.published_at, found.date_source))
+        for published, source in candidates:
+            if plausible(published, self._run.ingested_at):
+                return published, source
+        if any(published is not None for published, _ in candidates):
+            return None, DATE_OUT_OF_RANGE
+        return None, DATE_INGESTED
+
+    def _language_of(self, doc: Document, found: _Extracted):
+        """Detected from the text when there is enough of it; else what the source declares."""
+        detected = self._language.detect(found.text) if len(found.text) >= DETECT_MIN_CHARS else None
+        return detected or doc.language or found.language or self._language.detect(found.text)
+
+    def teardown(self):
+        self._pages.close()
+
+    def _report_progress(self):
+        self._done += 1
+        now = time.monotonic()
+        if now - self._last_report >= PROGRESS_EVERY_SECONDS:
+            self._last_report = now
+            _LOG.info("progress: %d documents extracted by this worker (%.1f docs/s)",
+                      self._done, self._done / (now - self._started))
+
+
+class ExtractArticles(beam.PTransform):
+    """Documents in; ``articles`` and ``errors`` out."""
+
+    def __init__(self, run: RunContext, settings: ExtractSettings):
+        super().__init__()
+        self._run = run
+        self._settings = settings
+
+    def expand(self, documents):
+        return documents | "ExtractText" >> beam.ParDo(
+            _ExtractFn(self._run, self._settings)).with_outputs(ERRORS, main="articles")
