@@ -14,19 +14,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime as dt
-import json
 import logging
 import os
 import re
 import signal
 import sys
 import threading
-import time
 from typing import Optional
 
 from newsbeam.pipeline import __version__
-from newsbeam.transforms.redact import redact_text
+from newsbeam.pipeline.logs import configure_logging
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ERRORS, EXIT_LOCKED = 0, 1, 2, 3, 4
 
@@ -151,44 +148,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _RunIdFilter(logging.Filter):
-    def __init__(self, run_id: str):
-        super().__init__()
-        self._run_id = run_id
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.run_id = self._run_id
-        return True
-
-
-class _TextFormatter(logging.Formatter):
-    """A line for people, with credentials masked (a message may quote a feed URL or a Beam option)."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return redact_text(super().format(record))
-
-
-class _JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
-                 "logger": record.name, "run_id": getattr(record, "run_id", None),
-                 "message": redact_text(record.getMessage())}
-        if record.exc_info:
-            entry["exception"] = redact_text(self.formatException(record.exc_info))
-        return json.dumps(entry, ensure_ascii=False)
-
-
-def configure_logging(level: str, log_format: str = "text", run_id: str = "-") -> None:
-    """Every line carries the run id; json gives one object per line for schedulers."""
-    handler = logging.StreamHandler()
-    handler.addFilter(_RunIdFilter(run_id))
-    handler.setFormatter(_JsonFormatter() if log_format == "json" else _TextFormatter(
-        "%(asctime)s %(levelname)s run=%(run_id)s %(name)s: %(message)s"))
-    logging.basicConfig(level=getattr(logging, level), force=True, handlers=[handler])
-    # Beam is chatty at INFO; its warnings still show.
-    logging.getLogger("apache_beam").setLevel(max(logging.WARNING, getattr(logging, level)))
-
-
 def _fail(message: str) -> int:
     print(f"newsbeam: error: {message}", file=sys.stderr)
     return EXIT_USAGE
@@ -229,14 +188,14 @@ def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
     from newsbeam.pipeline.config import ConfigError
     from newsbeam.pipeline.lock import LockHeld
     from newsbeam.pipeline.run import UsageError, execute, new_run_id, summary  # imports Beam I/O while logging is quiet
-    from newsbeam.transforms.write.parquet import CommitError
+    from newsbeam.transforms.write.commit import CommitError
 
     try:
         config = _config_from(args)
     except ConfigError as exc:
         return _fail(str(exc))
     if config.run_id is None:  # fixed here so that every log line can carry it
-        config = dataclasses.replace(config, run_id=new_run_id(dt.datetime.now(dt.timezone.utc)))
+        config = dataclasses.replace(config, run_id=new_run_id())
     configure_logging(config.log_level, config.log_format, config.run_id)
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
@@ -261,47 +220,18 @@ def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
 
 
 def watch_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
-    """Cycles of `run` until SIGINT/SIGTERM (or --cycles): one log line per cycle; a failed
-    cycle is logged and the next one runs; a signal lets the running cycle finish."""
     from newsbeam.pipeline.config import ConfigError
-    from newsbeam.pipeline.lock import LockHeld
-    from newsbeam.pipeline.run import UsageError, execute, new_run_id
-    from newsbeam.transforms.write.parquet import CommitError
+    from newsbeam.pipeline.run import UsageError
+    from newsbeam.pipeline.watch import watch
 
     try:
         config = _config_from(args)
     except ConfigError as exc:
         return _fail(str(exc))
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    configure_logging(config.log_level, config.log_format, "watch")
-    log = logging.getLogger("newsbeam.watch")
-    log.info("watching: a cycle every %.0f s; SIGINT or SIGTERM stops after the current cycle", args.interval)
-    cycle = 0
-    while not stop.is_set() and (args.cycles is None or cycle < args.cycles):
-        cycle += 1
-        started = time.monotonic()
-        run_id = new_run_id(dt.datetime.now(dt.timezone.utc))
-        configure_logging(config.log_level, config.log_format, run_id)
-        try:
-            report = execute(dataclasses.replace(config, run_id=run_id), beam_argv, command="watch")
-        except UsageError as exc:
-            return _fail(str(exc))
-        except (LockHeld, CommitError) as exc:  # another writer, or an earlier commit still unfinished
-            logging.getLogger("newsbeam.watch").warning("cycle %d skipped: %s", cycle, exc)
-            report = None
-        if report is not None:
-            c = report.counts
-            logging.getLogger("newsbeam.watch").info(
-                "cycle %d %s in %.1f s: %d items, %d articles, %d duplicates, %d errors, %d skipped",
-                cycle, report.status, report.seconds, c["input_items"], c["articles"], c["duplicates"],
-                c["errors"], c["skipped"])
-        if args.cycles is not None and cycle >= args.cycles:
-            break
-        stop.wait(max(0.0, args.interval - (time.monotonic() - started)))
-    configure_logging(config.log_level, config.log_format, "watch")
-    log.info("stopped after %d cycle(s)", cycle)
+    try:
+        watch(config, beam_argv, args.interval, args.cycles)
+    except UsageError as exc:
+        return _fail(str(exc))
     return EXIT_OK
 
 
@@ -322,13 +252,13 @@ def compact_command(args: argparse.Namespace, rest: list[str]) -> int:
     from newsbeam.pipeline.compact import CompactError, compact
     from newsbeam.pipeline.lock import LockHeld, OutputLock
     from newsbeam.pipeline.run import new_run_id, recover_output
-    from newsbeam.transforms.write.parquet import CommitError
+    from newsbeam.transforms.write.commit import CommitError
 
     if rest:
         return _fail(f"unexpected argument(s): {' '.join(rest)}")
     if "://" in args.output or not os.path.isdir(args.output):
         return _fail(f"{args.output} is not a local folder (compact works on local outputs only)")
-    name = f"compact-{new_run_id(dt.datetime.now(dt.timezone.utc))}"
+    name = f"compact-{new_run_id()}"
     try:
         with OutputLock(args.output, name, "compact", wait_seconds=args.wait_for_lock):
             recover_output(args.output, name)

@@ -8,7 +8,7 @@ the old files or the one new file, never both and never neither. The row count
 is checked before the swap, and a file a run committed meanwhile is moved
 into the new folder, so no row is lost or duplicated. Local outputs only:
 object stores have no atomic folder swap. A partition holding a damaged file
-(see :mod:`pipeline.damage`) is left as it is and reported with the file.
+(see :mod:`newsbeam.transforms.write.damage`) is left as it is and reported with the file.
 """
 from __future__ import annotations
 
@@ -24,9 +24,8 @@ import pyarrow.parquet as pq
 
 from newsbeam.transforms.write.damage import UNREADABLE, DamagedFile, damage, open_parquet
 from newsbeam.transforms.write.schema import SORT_KEYS
-from newsbeam.transforms.write.parquet import STAGING
+from newsbeam.transforms.names import STAGING, TABLES, partition_glob, path_date
 
-TABLES = ("articles", "duplicates", "errors")
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -46,10 +45,8 @@ def _exchange(a: Path, b: Path) -> None:
 def partitions(output: Path, dates: list[str] | None = None):
     """(table, partition folder) of every partition, optionally only the given dates."""
     for table in TABLES:
-        depth = "date=*" if table == "errors" else "date=*/outlet=*"
-        for folder in sorted((output / table).glob(depth)):
-            day = (folder if table == "errors" else folder.parent).name.removeprefix("date=")
-            if folder.is_dir() and (not dates or day in dates):
+        for folder in sorted({path.parent for path in output.glob(partition_glob(table))}):
+            if not dates or path_date(folder.as_posix()) in dates:
                 yield table, folder
 
 

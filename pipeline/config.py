@@ -149,39 +149,44 @@ def _feeds(value):
     return tuple(feeds)
 
 
-FETCH_FIELDS = {f.name: f.default for f in dataclasses.fields(FetchSettings)}
 # Settings for which 0 would stall or refuse every request.
 FETCH_POSITIVE = ("connect_timeout", "read_timeout", "total_timeout", "max_bytes", "concurrency",
                   "per_host_concurrency")
 
 
+def _positive_seconds(value):
+    if _seconds(value) <= 0:
+        raise TypeError("a number of seconds > 0")
+    return float(value)
+
+
+def _fetch_check(name: str, default):
+    """The check of one fetch setting, from its default's type."""
+    if isinstance(default, bool):
+        return _bool
+    if isinstance(default, int):
+        return _int(1 if name in FETCH_POSITIVE else 0)
+    if isinstance(default, float):
+        return _positive_seconds if name in FETCH_POSITIVE else _seconds
+    if isinstance(default, tuple):
+        return _string_list
+    return _string
+
+
+FETCH_CHECKS = {f.name: _fetch_check(f.name, f.default) for f in dataclasses.fields(FetchSettings)}
+
+
 def _fetch(value):
     if not isinstance(value, dict):
-        raise TypeError(f"a mapping of fetch setting -> value (known: {', '.join(FETCH_FIELDS)})")
+        raise TypeError(f"a mapping of fetch setting -> value (known: {', '.join(FETCH_CHECKS)})")
     checked = {}
     for key, item in value.items():
-        if key not in FETCH_FIELDS:
-            raise TypeError(f"a mapping of fetch settings; '{key}' is not one (known: {', '.join(FETCH_FIELDS)})")
-        default = FETCH_FIELDS[key]
-        if isinstance(default, bool):
-            ok = isinstance(item, bool)
-        elif isinstance(default, (int, float)):
-            ok = isinstance(item, (int, float)) and not isinstance(item, bool) and item >= 0 \
-                and (isinstance(default, float) or isinstance(item, int)) \
-                and (item > 0 or key not in FETCH_POSITIVE)
-        elif isinstance(default, tuple):
-            ok = isinstance(item, (list, tuple)) and all(isinstance(i, str) for i in item)
-            item = tuple(item) if ok else item
-        else:
-            ok = isinstance(item, str) and bool(item)
-        if not ok:
-            least = "> 0" if key in FETCH_POSITIVE else ">= 0"
-            expected = ("true or false" if isinstance(default, bool) else
-                        f"a whole number {least}" if isinstance(default, int) else
-                        f"a number {least}" if isinstance(default, float) else
-                        "a list of strings" if isinstance(default, tuple) else "a non-empty string")
-            raise TypeError(f"a mapping of fetch settings; '{key}' must be {expected}")
-        checked[key] = item
+        if key not in FETCH_CHECKS:
+            raise TypeError(f"a mapping of fetch settings; '{key}' is not one (known: {', '.join(FETCH_CHECKS)})")
+        try:
+            checked[key] = FETCH_CHECKS[key](item)
+        except TypeError as exc:
+            raise TypeError(f"a mapping of fetch settings; '{key}' must be {exc}") from None
     return checked
 
 

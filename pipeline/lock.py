@@ -42,7 +42,8 @@ from typing import Optional
 
 from apache_beam.io.filesystems import FileSystems
 
-LOCK_FILE = "_lock.json"
+from newsbeam.transforms.names import LOCK
+
 HEARTBEAT_SECONDS = 10.0
 STALE_AFTER_SECONDS = 120.0  # quoted as "2 minutes" in the cli epilog
 POLL_SECONDS = 0.5
@@ -69,7 +70,7 @@ class LockLost(RuntimeError):
 
 
 def lock_path(output: str) -> str:
-    return FileSystems.join(output, LOCK_FILE)
+    return FileSystems.join(output, LOCK)
 
 
 def _utc_now() -> dt.datetime:

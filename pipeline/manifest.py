@@ -5,16 +5,15 @@ Its ``counts`` obey ``input_items = articles + duplicates + errors + skipped``;
 """
 from __future__ import annotations
 
-import json
 import platform
 from importlib import metadata
 
 from apache_beam.io.filesystems import FileSystems
 
-from newsbeam.transforms.write.parquet import ensure_dir
-from newsbeam.transforms.records import ITEMS_COUNTER, STAGES
+from newsbeam.transforms import names
+from newsbeam.transforms.names import RUNS
+from newsbeam.transforms.write.storage import write_json_atomically
 
-RUNS = "_runs"
 PACKAGES = ("newsbeam", "apache-beam", "pyarrow", "trafilatura", "feedparser", "py3langid", "lxml")
 
 
@@ -33,30 +32,31 @@ def counts_from(counters: dict, files: list[dict], files_matched: int) -> dict:
     def rows(table):
         return sum(f["rows"] for f in files if f["table"] == table)
 
-    errors_by_stage = {stage: counters.get(f"{stage}.errors", 0) for stage in STAGES}
+    def count(name):
+        return counters.get(name, 0)
+
     return {
         "files_matched": files_matched,
-        "files_read": counters.get("read.files", 0),
-        "bytes_read": counters.get("read.bytes", 0),
-        "input_items": counters.get(ITEMS_COUNTER, 0),
-        "articles": rows("articles"),
-        "duplicates": rows("duplicates"),
-        "errors": rows("errors"),
-        "skipped": counters.get("dedup.skipped_seen", 0),
-        "errors_by_stage": errors_by_stage,
-        "duplicates_by_reason": {r: counters.get(f"dedup.{r}", 0)
-                                 for r in ("same_url", "same_content", "near_duplicate")},
-        "dedup": {"history_rows": counters.get("history.rows", 0), "history_files": counters.get("history.files", 0),
-                  "oversized_buckets": counters.get("dedup.oversized_buckets", 0),
-                  "oversized_bucket_members_dropped": counters.get("dedup.oversized_bucket_members", 0)},
-        "articles_mentioning": {"nato": counters.get("tag.nato_articles", 0),
-                                "ukraine": counters.get("tag.ukraine_articles", 0)},
+        "files_read": count(names.READ_FILES),
+        "bytes_read": count(names.READ_BYTES),
+        "input_items": count(names.ITEMS),
+        "articles": rows(names.ARTICLES),
+        "duplicates": rows(names.DUPLICATES),
+        "errors": rows(names.ERRORS),
+        "skipped": count(names.SKIPPED),
+        "errors_by_stage": {stage: count(names.errors_metric(stage)) for stage in names.STAGES},
+        "duplicates_by_reason": {reason: count(names.duplicates_metric(reason)) for reason in names.REASONS},
+        "dedup": {"history_rows": count(names.HISTORY_ROWS), "history_files": count(names.HISTORY_FILES),
+                  "history_signature_rows": count(names.HISTORY_SIGNATURE_ROWS),
+                  "history_damaged_files": count(names.HISTORY_DAMAGED_FILES),
+                  "oversized_buckets": count(names.OVERSIZED_BUCKETS),
+                  "oversized_bucket_members_dropped": count(names.OVERSIZED_BUCKET_MEMBERS)},
+        "articles_mentioning": {"nato": count(names.TAG_NATO), "ukraine": count(names.TAG_UKRAINE)},
         "files_written": len(files),
-        "feeds": {k: counters.get(f"feeds.{k}", 0) for k in ("fetched", "not_modified", "failed", "malformed",
-                                                             "entries")},
-        "pages": {"fetched": counters.get("pages.fetched", 0), "fallbacks": counters.get("pages.fallbacks", 0),
-                  "failed": {name.split(".", 2)[2]: n for name, n in sorted(counters.items())
-                             if name.startswith("pages.failed.")}},
+        "feeds": {name.split(".", 1)[1]: count(name) for name in names.FEED_COUNTS},
+        "pages": {"fetched": count(names.PAGES_FETCHED), "fallbacks": count(names.PAGES_FALLBACKS),
+                  "failed": {name.removeprefix(names.PAGES_FAILED): n for name, n in sorted(counters.items())
+                             if name.startswith(names.PAGES_FAILED)}},
     }
 
 
@@ -70,12 +70,7 @@ def manifest_path(output: str, run_id: str) -> str:
 
 
 def write_manifest(output: str, run_id: str, manifest: dict) -> str:
-    """Write atomically: a temporary name first, then a rename."""
-    folder = FileSystems.join(output, RUNS)
-    ensure_dir(folder)
-    final = manifest_path(output, run_id)
-    temporary = FileSystems.join(folder, f".{run_id}.json.tmp")
-    with FileSystems.create(temporary) as handle:
-        handle.write(json.dumps(manifest, indent=2, sort_keys=False, default=str).encode("utf-8"))
-    FileSystems.rename([temporary], [final])
-    return final
+    """Written whole or not at all."""
+    path = manifest_path(output, run_id)
+    write_json_atomically(path, manifest)
+    return path

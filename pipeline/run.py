@@ -6,7 +6,7 @@ the inputs or the output is found before the pipeline starts.
 
 A run holds the output lock from before its first look at the output until
 its manifest is written. Under it, the run first completes any commit that an
-earlier run started and could not finish (see :mod:`pipeline.writers`), then
+earlier run started and could not finish (see :mod:`newsbeam.transforms.write.commit`), then
 removes what runs that died before their commit left, and refuses a run id
 the output already has: a committed file or manifest is never overwritten.
 """
@@ -26,23 +26,24 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newsbeam.pipeline import manifest as manifests
-from newsbeam.pipeline.assemble import IngestNews
+from newsbeam.pipeline.assemble import FEEDS_LOG, IngestNews
 from newsbeam.pipeline.config import Config, ConfigError, options_to_argv
-from newsbeam.transforms.read.feeds import FeedSpec
-from newsbeam.transforms.write.damage import log_damaged
-from newsbeam.transforms.read.feed_state import read_state, save_state, state_path, updated_state
-from newsbeam.transforms.dedup.history import DAMAGED_LOG
 from newsbeam.pipeline.lock import LockLost, OutputLock
-from newsbeam.transforms.read.files import InputError, match_inputs
+from newsbeam.pipeline.plan import Plan
 from newsbeam.pipeline.runner import is_direct, make_runner, runner_name
 from newsbeam.pipeline.stage_times import stage_seconds
-from newsbeam.transforms.write.parquet import (FILES_LOG, CommitError, apply_renames, check_commit, ensure_dir, failure_reason,
-                              finish_commit, read_run_log, remove_interrupted_staging, remove_staging,
-                              unfinished_journals, write_journal)
-from newsbeam.transforms.extract.articles import ExtractSettings
-from newsbeam.transforms.tag.lexicon import LexiconError, load_lexicon
-from newsbeam.transforms.records import METRICS_NAMESPACE, RunContext
+from newsbeam.transforms.names import DAMAGED, EXTRACT_MICROS, FILES, METRICS_NAMESPACE, RUNS
+from newsbeam.transforms.read.feed_state import read_state, save_state, state_path, updated_state
+from newsbeam.transforms.read.files import InputError, match_inputs
+from newsbeam.transforms.records import RunContext
 from newsbeam.transforms.redact import redact_argv, redact_tree
+from newsbeam.transforms.tag.lexicon import LexiconError, load_lexicon
+from newsbeam.transforms.write.commit import (CommitError, apply_renames, check_commit, failure_reason, finish_commit,
+                                              remove_interrupted_staging, remove_staging, unfinished_journals,
+                                              write_journal)
+from newsbeam.transforms.write.damage import log_damaged
+from newsbeam.transforms.write.parquet import read_run_log
+from newsbeam.transforms.write.storage import ensure_dir
 
 _LOG = logging.getLogger("newsbeam.run")
 
@@ -63,8 +64,9 @@ class RunReport:
     stages: dict = dataclasses.field(default_factory=dict)  # {stage: worker seconds}
 
 
-def new_run_id(now: dt.datetime) -> str:
-    return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+def new_run_id() -> str:
+    """The id of a run starting now: UTC time and a random suffix. The one place run ids are made."""
+    return f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
 def beam_options(config: Config, beam_argv: list[str]) -> PipelineOptions:
@@ -92,9 +94,9 @@ def beam_options(config: Config, beam_argv: list[str]) -> PipelineOptions:
 
 
 def check_output_writable(output: str, run_id: str) -> None:
-    probe = FileSystems.join(output, manifests.RUNS, f".probe-{run_id}")
+    probe = FileSystems.join(output, RUNS, f".probe-{run_id}")
     try:
-        ensure_dir(FileSystems.join(output, manifests.RUNS))
+        ensure_dir(FileSystems.join(output, RUNS))
         with FileSystems.create(probe) as handle:
             handle.write(b"ok")
         FileSystems.delete([probe])
@@ -117,7 +119,7 @@ def _metrics(result) -> tuple[dict, dict]:
 
 def _history_damage(output: str, run_id: str) -> list[dict]:
     """The damaged files the run's history read left out, each logged."""
-    damaged = read_run_log(output, run_id, DAMAGED_LOG)
+    damaged = read_run_log(output, run_id, DAMAGED)
     log_damaged(_LOG, damaged, "left out of the history this run deduplicates against")
     return damaged
 
@@ -178,7 +180,7 @@ def _discard_staging(output: str, run_id: str) -> None:
 
 
 def commit(output: str, lock: OutputLock, staged: list[dict], manifest: dict, feed_state: Optional[dict]) -> None:
-    """Commit this run's staged files and bookkeeping, all or nothing (see :mod:`pipeline.writers`).
+    """Commit this run's staged files and bookkeeping, all or nothing (see :mod:`newsbeam.transforms.write.commit`).
 
     CommitError or LockLost before the journal is written: nothing was committed and the
     staging folder is gone. CommitError after it: the next run completes the commit.
@@ -207,13 +209,14 @@ def execute(config: Config, beam_argv: list[str], command: str = "run") -> RunRe
 def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contextlib.ExitStack) -> RunReport:
     started = dt.datetime.now(dt.timezone.utc)
     clock = time.monotonic()
-    run = RunContext(run_id=config.run_id or new_run_id(started), ingested_at=started)
+    if not config.run_id:
+        raise UsageError("no run id: the command gives every run one (see new_run_id)")
+    run = RunContext(run_id=config.run_id, ingested_at=started)
     try:
         options = beam_options(config, beam_argv)
         FileSystems.set_options(options)  # the driver's own file access (s3://, gs://) uses them too
         lexicon = load_lexicon(config.lexicon)
         inputs = match_inputs(config.input) if config.input else []
-        fetch = config.fetch_settings()
     except (ConfigError, LexiconError, InputError) as exc:
         raise UsageError(str(exc)) from None
     output = config.output.rstrip("/") or "/"
@@ -221,19 +224,15 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
     lock = cleanup.enter_context(OutputLock(output, run.run_id, command, options, config.wait_for_lock_seconds))
     recover_output(output, run.run_id)
     refuse_reused_run_id(output, run.run_id)
-    feeds = [FeedSpec(**feed) for feed in config.feeds]
-    feed_state, damaged = read_state(output) if feeds else ({}, [])
+    feed_state, damaged = read_state(output) if config.feeds else ({}, [])
     log_damaged(_LOG, damaged, "feed state counted as empty: every feed is fetched unconditionally")
+    plan = Plan.of(config, output, run, inputs, lexicon, feed_state)
+    feeds = plan.feeds
     preflight = time.monotonic() - clock
     _LOG.info("run %s: %d input files, %d feeds -> %s (%s)", run.run_id, len(inputs), len(feeds), output,
               runner_name(options))
-
-    settings = ExtractSettings(min_text_chars=config.min_text_chars, extraction=config.extraction,
-                               outlet=config.outlet, timeout_seconds=config.extract_timeout_seconds,
-                               max_item_bytes=config.max_item_bytes)
     pipeline = beam.Pipeline(runner=make_runner(options), options=options)
-    _ = pipeline | "IngestNews" >> IngestNews(inputs, output, run, lexicon, settings, config.max_input_bytes,
-                                              feeds, fetch, feed_state, config.dedup_window_days)
+    _ = pipeline | "IngestNews" >> IngestNews(plan)
 
     status, error, files, counters, sums, feed_log, stages = "succeeded", None, [], {}, {}, [], {}
     staged: list[dict] = []
@@ -242,9 +241,9 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
         result.wait_until_finish()
         counters, sums = _metrics(result)
         stages = stage_seconds(result)
-        staged = read_run_log(output, run.run_id, FILES_LOG)
+        staged = read_run_log(output, run.run_id, FILES)
         files = [{k: record[k] for k in ("table", "partition", "path", "rows")} for record in staged]
-        feed_log = read_run_log(output, run.run_id, "feeds")
+        feed_log = read_run_log(output, run.run_id, FEEDS_LOG)
         damaged += _history_damage(output, run.run_id)
     except Exception as exc:  # noqa: BLE001 - reported in the manifest and as exit status 1
         status, error = "failed", f"{type(exc).__name__}: {exc}"
@@ -269,7 +268,7 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
         "timings_seconds": {"preflight": round(preflight, 3), "pipeline": round(seconds - preflight, 3),
                             "total": round(seconds, 3),
                             # summed over workers: the share of the run that text extraction took
-                            "extract_cpu": round(sums.get("extract.micros", 0) / 1e6, 3),
+                            "extract_cpu": round(sums.get(EXTRACT_MICROS, 0) / 1e6, 3),
                             # per stage, from the workers' execution-time metrics (summed over workers)
                             "stages": stages},
         "counts": counts,

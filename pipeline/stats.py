@@ -3,7 +3,7 @@
 Articles per day and outlet, NATO and Ukraine mentions per day, the outlets
 that cover them most, republished stories, duplicates and errors, and the
 last runs from ``_runs/``; as tables for people or JSON for scripts.
-Damaged files (see :mod:`pipeline.damage`) are left out and listed last. File
+Damaged files (see :mod:`newsbeam.transforms.write.damage`) are left out and listed last. File
 paths reach DuckDB only as bound parameters, never as SQL text.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import os
 import duckdb
 
 from newsbeam.transforms.write.damage import UNREADABLE, DamagedFile, damage, parquet_damage, read_manifest
-from newsbeam.transforms.write.partition import TABLES
+from newsbeam.transforms.names import RUNS, TABLES
 
 QUERIES = {
     "articles_per_day_and_outlet": """
@@ -83,7 +83,7 @@ def query_sections(files: dict[str, list[str]]) -> dict[str, object]:
 def last_runs(output: str, n: int = 5) -> tuple[list[dict], list[dict]]:
     """The last ``n`` runs' summaries, and damage records of the manifests that are not ones."""
     runs, damaged = [], []
-    for path in sorted(glob.glob(os.path.join(glob.escape(output), "_runs", "*.json"))):
+    for path in sorted(glob.glob(os.path.join(glob.escape(output), RUNS, "*.json"))):
         try:
             manifest = read_manifest(path)
         except (*UNREADABLE, DamagedFile) as exc:

@@ -5,9 +5,9 @@ The first checks everything a run checks before it starts (keys and types,
 Beam options, the lexicon, that every input matches files) without running the
 pipeline, and with ``--check-feeds`` that each feed answers and parses.
 The second checks every Parquet file of the three tables (footer, and schema
-against ``pipeline/schema.py``; with ``--deep`` every page too), every run
+against ``transforms/write/schema.py``; with ``--deep`` every page too), every run
 manifest and state file, and names each damaged file with the reason
-(see :mod:`pipeline.damage`): the files runs, ``stats`` and ``compact`` leave out.
+(see :mod:`newsbeam.transforms.write.damage`): the files runs, ``stats`` and ``compact`` leave out.
 """
 from __future__ import annotations
 
@@ -16,10 +16,9 @@ from apache_beam.io.filesystems import FileSystems
 from newsbeam.pipeline.config import ConfigError, build_config, read_config_file
 from newsbeam.transforms.write.damage import damage_of, parquet_damage, read_json, read_manifest
 from newsbeam.transforms.read.feed_state import read_state, state_path
-from newsbeam.pipeline.manifest import RUNS
+from newsbeam.transforms.names import RUNS, TABLES
 from newsbeam.transforms.read.files import InputError, match_inputs
 from newsbeam.transforms.tag.lexicon import LexiconError, load_lexicon
-from newsbeam.transforms.write.partition import TABLES
 
 
 def validate(path: str, check_feeds: bool = False) -> tuple[bool, list[str]]:

@@ -156,15 +156,23 @@ def test_watch_interval_and_cycles(tmp_path):
     assert len(list((tmp_path / "_runs").glob("*.json"))) == 1
 
 
-def test_built_wheel_runs_with_multiprocess_workers_outside_the_checkout(tmp_path):
-    """What Dataflow, Flink or Spark workers get (--extra_package): the wheel alone."""
+def test_built_wheel_runs_with_multiprocess_workers_beside_another_pipeline_package(tmp_path):
+    """What Dataflow, Flink or Spark workers get (--extra_package): the wheel alone, in an image
+    that already has an unrelated top-level package named ``pipeline`` (as Airflow images do)."""
     import site
     import venv
 
     dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(dist), str(ROOT)], check=True, capture_output=True)
-    (wheel,) = dist.glob("newsbeam-*.whl")
+    other = tmp_path / "other"
+    (other / "pipeline").mkdir(parents=True)
+    (other / "pipeline" / "__init__.py").write_text("WHO = 'someone else'\n")
+    (other / "pyproject.toml").write_text('[build-system]\nrequires = ["setuptools"]\n'
+                                          'build-backend = "setuptools.build_meta"\n'
+                                          '[project]\nname = "other-pipeline"\nversion = "1.0"\n'
+                                          '[tool.setuptools]\npackages = ["pipeline"]\n')
+    for project in (ROOT, other):
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                        "-w", str(dist), str(project)], check=True, capture_output=True)
     fresh = tmp_path / "venv"
     venv.create(fresh, with_pip=False)
     fresh_site = next((fresh / "lib").glob("python3*/site-packages"))
@@ -172,13 +180,14 @@ def test_built_wheel_runs_with_multiprocess_workers_outside_the_checkout(tmp_pat
     # checkout: a path added by a .pth line is not a site dir, so its .pth hooks never run.
     (fresh_site / "deps.pth").write_text(site.getsitepackages()[0] + "\n")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
-                    "--target", str(fresh_site), str(wheel)], check=True, capture_output=True)
+                    "--target", str(fresh_site), *map(str, dist.glob("*.whl"))], check=True, capture_output=True)
     python, work = fresh / "bin" / "python", tmp_path / "elsewhere"
     work.mkdir()
-    where = subprocess.run([str(python), "-c", "import pipeline, transforms.dedup, configs; "
-                            "print(pipeline.__file__); print(configs.DEFAULT_LEXICON.is_file())"],
+    where = subprocess.run([str(python), "-c", "import pipeline, newsbeam.pipeline, newsbeam.configs as c; "
+                            "print(pipeline.WHO == 'someone else', newsbeam.pipeline.__file__, "
+                            "c.DEFAULT_LEXICON.is_file())"],
                            cwd=work, capture_output=True, text=True, check=True).stdout.split()
-    assert where[0].startswith(str(fresh_site)) and where[1] == "True"
+    assert where[0] == "True" and where[1].startswith(str(fresh_site)) and where[2] == "True"
     result = subprocess.run([str(python), "-m", "newsbeam.pipeline.cli", "run", "--input", f"{SAMPLES}/**",
                              "--output", str(work / "out"), "--direct_num_workers=2",
                              "--direct_running_mode=multi_processing"], cwd=work, capture_output=True, text=True)

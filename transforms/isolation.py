@@ -15,11 +15,10 @@ import re
 from typing import Iterable
 
 import apache_beam as beam
-from apache_beam.metrics import Metrics
 
-from newsbeam.transforms.records import ITEMS_COUNTER, METRICS_NAMESPACE, Document, error_row
+from newsbeam.transforms.names import ERRORS, ITEMS, counter, errors_metric
+from newsbeam.transforms.records import Article, Document, error_row
 
-ERRORS = "errors"
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
@@ -30,9 +29,8 @@ def error_type_of(exc: BaseException) -> str:
 
 def _where(element) -> tuple[str, str, object]:
     """(source, locator, excerpt) of whatever element a stage was handling."""
-    if isinstance(element, dict):
-        return (element.get("source") or element.get("url") or "", element.get("locator") or "",
-                element.get("text") or element.get("excerpt") or "")
+    if isinstance(element, Article):
+        return element.source, element.locator, element.text
     if isinstance(element, Document):
         return element.source, element.locator, element.body
     source = getattr(element, "path", None) or getattr(element, "url", None) or getattr(element, "source", None)
@@ -57,12 +55,12 @@ class OutputCounter:
 
     def __init__(self, births: bool):
         self._births = births
-        self._items = Metrics.counter(METRICS_NAMESPACE, ITEMS_COUNTER)
+        self._items = counter(ITEMS)
 
     def count(self, outputs: Iterable) -> None:
         for output in outputs:
             if is_error(output):
-                Metrics.counter(METRICS_NAMESPACE, f"{output.value['stage']}.errors").inc()
+                counter(errors_metric(output.value.stage)).inc()
                 if self._births:
                     self._items.inc()
             elif self._births and isinstance(output, Document):
@@ -90,17 +88,3 @@ class ItemFn(beam.DoFn):
             outputs = [beam.pvalue.TaggedOutput(ERRORS, failure_row(element, self.STAGE, exc))]
         self._counter.count(outputs)
         yield from outputs
-
-
-def isolated(stage: str, fn, births: bool = False) -> ItemFn:
-    """A plain per-item function (element -> iterable of outputs) as an isolating DoFn."""
-    return _FunctionFn(stage, fn, births)
-
-
-class _FunctionFn(ItemFn):
-    def __init__(self, stage: str, fn, births: bool):
-        self.STAGE, self.BIRTHS, self._fn = stage, births, fn
-        super().__init__()
-
-    def handle(self, element, *args, **kwargs):
-        return self._fn(element, *args, **kwargs)

@@ -1,8 +1,12 @@
-"""The records that travel between stages, and the one way to build an error row.
+"""The records that travel between stages, one frozen dataclass each, in data-flow order:
+InputFile -> SourceFile -> Document -> Extracted -> Article (with Duplicate and ErrorRow
+beside it). An Article has every column of the ``articles`` table from extraction on: later
+stages fill their own columns with ``dataclasses.replace``, so every stage after
+extraction reads and writes the same documented type. Duplicate and ErrorRow are the rows
+of the other two tables. (Chosen with data: ``python -m bench.record_types``.)
 
-Rows that reach Parquet are plain dicts (their columns are defined once, in
-``pipeline/schema.py``); intermediate records are frozen dataclasses so a
-newcomer can see at a glance what a stage hands to the next.
+Every string a record holds can be encoded as UTF-8, however the record was built: Beam's
+coders and Parquet encode them outside any stage's reach.
 """
 from __future__ import annotations
 
@@ -13,24 +17,8 @@ from typing import Optional
 
 from newsbeam.transforms.redact import redact_text
 
-# Stages that can produce error rows, in data-flow order.
-STAGE_READ = "read"
-STAGE_FETCH = "fetch"
-STAGE_DECODE = "decode"
-STAGE_PARSE = "parse"
-STAGE_EXTRACT = "extract"
-STAGE_DEDUP = "dedup"
-STAGE_TAG = "tag"
-STAGE_WRITE = "write"
-STAGES = (STAGE_READ, STAGE_FETCH, STAGE_DECODE, STAGE_PARSE, STAGE_EXTRACT, STAGE_DEDUP, STAGE_TAG, STAGE_WRITE)
-
-# Counted once where each input item is born (a file, a JSONL line, a feed entry, or a
-# file or feed that yields no item); the manifest's ``input_items``.
-ITEMS_COUNTER = "input.items"
-
 EXCERPT_CHARS = 300
 MESSAGE_CHARS = 2000
-METRICS_NAMESPACE = "newsbeam"
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -50,7 +38,6 @@ def scrub_surrogates(text: str) -> str:
     except UnicodeEncodeError:
         return _LONE_SURROGATE.sub(_replace_surrogate, text)
     return text
-
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,23 +104,105 @@ class Document:
                 for kind, fmt, body in self.alternatives))
 
 
-def error_row(source: str, stage: str, error_type: str, message: str,
-              excerpt: object = "", locator: str = "") -> dict:
-    """An errors-table row: where it came from, which stage refused it, and why.
+@dataclasses.dataclass(frozen=True)
+class Extracted:
+    """What extraction found in one body of a Document: ``text`` is never empty."""
+    text: str
+    title: Optional[str] = None
+    author: Optional[str] = None
+    published_at: Optional[dt.datetime] = None
+    date_source: Optional[str] = None  # where published_at came from (names.DATE_*)
+    url: Optional[str] = None
+    language: Optional[str] = None
+    sitename: Optional[str] = None
+    text_source: str = "file"
 
-    Whatever the item held, the row itself can always be written: its strings
-    are valid UTF-8, its message and excerpt are bounded, and credentials in a
-    source URL or a message are masked.
-    """
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Article:
+    """One article, from extraction to its Parquet row: the columns of the ``articles`` table
+    (see the README's output contract). Extraction sets identity, provenance, date and text;
+    dedup sets ``minhash`` and the cluster columns; tagging the mention columns."""
+    article_id: str
+    url: Optional[str]
+    source: str
+    locator: str
+    source_type: str
+    text_source: str
+    outlet_name: str
+    title: Optional[str]
+    author: Optional[str]
+    published_at: Optional[dt.datetime]
+    date_source: str
+    language: Optional[str]
+    text: str
+    word_count: int
+    content_hash: str
+    ingested_at: dt.datetime
+    run_id: str
+    minhash: bytes = b""
+    cluster_id: Optional[str] = None
+    duplicate_count: int = 0
+    duplicate_outlets: tuple = ()
+    nato_mentions: int = 0
+    ukraine_mentions: int = 0
+    tags: tuple = ()
+    mentions: tuple = ()  # {entity, surface, start, end} mappings, offsets into title + "\n\n" + text
+    comention_sentences: tuple = ()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A row of the ``duplicates`` table: an article that is a copy of the one ``duplicate_of``
+    names, why (``reason``) and how similar they are."""
+    article_id: str
+    source: str
+    locator: str
+    url: Optional[str]
+    outlet_name: str
+    title: Optional[str]
+    published_at: Optional[dt.datetime]
+    date_source: Optional[str]
+    content_hash: Optional[str]
+    duplicate_of: str
+    reason: str
+    similarity: float
+    ingested_at: Optional[dt.datetime] = None
+    run_id: Optional[str] = None
+
+    @classmethod
+    def of(cls, article: Article, kept_id: str, reason: str, similarity: float = 1.0) -> "Duplicate":
+        return cls(article.article_id, article.source, article.locator, article.url, article.outlet_name,
+                   article.title, article.published_at, article.date_source, article.content_hash, kept_id,
+                   reason, similarity, article.ingested_at, article.run_id)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ErrorRow:
+    """A row of the ``errors`` table: where an item came from, which stage refused it, and why.
+    Built by :func:`error_row`; the writer stamps the run's id and ingestion time."""
+    source: str
+    locator: str
+    stage: str
+    error_type: str
+    message: str
+    excerpt: str
+
+
+def error_row(source: str, stage: str, error_type: str, message: str,
+              excerpt: object = "", locator: str = "") -> ErrorRow:
+    """The one way to build an error row. Whatever the item held, the row can always be
+    written: its strings are valid UTF-8, its message and excerpt are bounded, and
+    credentials in a source URL or a message are masked."""
     if isinstance(excerpt, bytes):
         excerpt = excerpt[:EXCERPT_CHARS].decode("utf-8", errors="replace")
     elif not isinstance(excerpt, str):
         excerpt = ""
-    return {
-        "source": scrub_surrogates(redact_text(str(source))),
-        "locator": scrub_surrogates(str(locator or "")),
-        "stage": stage,
-        "error_type": error_type,
-        "message": scrub_surrogates(redact_text(str(message)[:MESSAGE_CHARS])),
-        "excerpt": scrub_surrogates(excerpt[:EXCERPT_CHARS].replace("\x00", "")),
-    }
+    return ErrorRow(
+        source=scrub_surrogates(redact_text(str(source))),
+        locator=scrub_surrogates(str(locator or "")),
+        stage=stage,
+        error_type=error_type,
+        message=scrub_surrogates(redact_text(str(message)[:MESSAGE_CHARS])),
+        excerpt=scrub_surrogates(excerpt[:EXCERPT_CHARS].replace("\x00", "")),
+    )

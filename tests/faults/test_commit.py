@@ -23,7 +23,8 @@ from apache_beam.io.filesystems import FileSystems
 
 import newsbeam.pipeline.run as run_module
 from newsbeam.pipeline.lock import OutputLock
-from newsbeam.transforms.write.parquet import CommitError, staging_dir
+from newsbeam.transforms.write.commit import CommitError
+from newsbeam.transforms.write.storage import staging_dir
 from tests.conftest import SAMPLES, check_accounting, manifests, rows, run_newsbeam
 from tests.support.site import Site, rss
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import newsbeam.transforms.parse.timestamps
+from newsbeam.transforms.parse import feeds
 from newsbeam.transforms.parse.feeds import EntryFailure, parse_feed
 
 
@@ -20,14 +20,14 @@ def entry(n: int, extra: str = "") -> str:
 
 def test_an_entry_that_fails_is_that_entrys_failure_only(monkeypatch):
     """Fault injection: building entry 2's publication date raises, as any per-entry step might."""
-    real = transforms.timestamps.parse_timestamp
+    real = feeds.parse_timestamp
 
     def fails_for_2013(value):
         if getattr(value, "tm_year", None) == 2013:
             raise RuntimeError("injected fault for one entry")
         return real(value)
 
-    monkeypatch.setattr(transforms.timestamps, "parse_timestamp", fails_for_2013)
+    monkeypatch.setattr(feeds, "parse_timestamp", fails_for_2013)
     parsed = parse_feed(feed(entry(1), entry(2, "</description><pubDate>Tue, 05 Mar 2013 10:00:00 GMT</pubDate>"
                                                 "<description>Text der Meldung 2"), entry(3)), "f")
     assert [d.locator for d in parsed.documents] == ["entry 1", "entry 3"]

@@ -117,7 +117,7 @@ def test_globstar_matches_zero_or_more_folders_as_shells_do(tmp_path):
 
 def test_config_values_that_would_fail_at_run_time_fail_validation_naming_the_key(tmp_path):
     cases = {
-        "fetch: {concurrency: 0}": "'concurrency' must be a whole number > 0",
+        "fetch: {concurrency: 0}": "'concurrency' must be a whole number >= 1",
         "feeds: ['https://example.org:99999/feed']": "key 'feeds' must be an http(s) URL",
         "pipeline_options: {runner: ../../x}": "'runner' must be a runner name",
     }

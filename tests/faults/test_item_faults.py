@@ -111,7 +111,7 @@ def test_a_hostile_feed_costs_its_own_entries_and_never_the_good_feed(tmp_path):
 
 def test_an_exception_in_any_stage_becomes_that_items_error_row(tmp_path, monkeypatch):
     """A bug that raises for one item in extraction, dedup or tagging costs that item only."""
-    from newsbeam.transforms import tag
+    from newsbeam.transforms.tag import mentions as tag
     from newsbeam.transforms.dedup import minhash
 
     original_tag, original_signature = tag.Tagger.tag, minhash.MinHasher.signature

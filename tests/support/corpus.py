@@ -6,6 +6,7 @@ import datetime as dt
 import random
 
 from newsbeam.transforms.extract.ids import article_id, content_hash
+from newsbeam.transforms.records import Article
 
 _SYLLABLES = ("ka ri to mo ne sa lu vi de ba ro mi ta ke su po la ni ve do gu fa zi he "
               "ar en ol ur is an et om ul ir").split()
@@ -58,9 +59,11 @@ def variant(text: str, rng: random.Random, drop: int = 0, edit: float = 0.0, tru
     return body
 
 
-def article(text: str, url: str, published: dt.datetime, outlet: str = "o") -> dict:
-    """An extracted article row, as the dedup stage receives it."""
+def article(text: str, url: str, published: dt.datetime, outlet: str = "o", **fields) -> Article:
+    """An extracted article, as the dedup stage receives it."""
     digest = content_hash(text)
-    return {"article_id": article_id(url, digest), "url": url, "content_hash": digest, "text": text,
-            "published_at": published, "source": url, "locator": "", "outlet_name": outlet, "title": url,
-            "date_source": "published"}
+    values = dict(article_id=article_id(url, digest), url=url, source=url, locator="", source_type="jsonl",
+                  text_source="file", outlet_name=outlet, title=url, author=None, published_at=published,
+                  date_source="published", language="en", text=text, word_count=len(text.split()),
+                  content_hash=digest, ingested_at=published, run_id="test")
+    return Article(**{**values, **fields})

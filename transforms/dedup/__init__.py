@@ -12,21 +12,18 @@ import apache_beam as beam
 from newsbeam.transforms.dedup.clusters import AnnotateClusters
 from newsbeam.transforms.dedup.exact import ExactDedup
 from newsbeam.transforms.dedup.near import MAX_BUCKET, AddMinHash, NearDuplicates
-from newsbeam.transforms.dedup.seen import SKIPPED_COUNTER, SkipSeen
-from newsbeam.transforms.isolation import ERRORS
+from newsbeam.transforms.dedup.seen import SkipSeen
+from newsbeam.transforms.names import ARTICLES, DUPLICATES, ERRORS, MOVED
 
-DUPLICATES = "duplicates"
-
-__all__ = ["Deduplicate", "ExactDedup", "SkipSeen", "NearDuplicates", "AnnotateClusters", "SKIPPED_COUNTER",
-           "DUPLICATES"]
+__all__ = ["Deduplicate", "ExactDedup", "SkipSeen", "NearDuplicates", "AnnotateClusters"]
 
 
 class Deduplicate(beam.PTransform):
     """``{"articles", "history"}`` in; ``{"articles", "duplicates", "errors"}`` out.
 
-    ``history`` holds rows earlier runs wrote (see ``pipeline/history.py``):
-    ``table``, ``article_id``, ``url``, ``content_hash``, ``published_at``,
-    ``outlet_name`` and, for articles, ``minhash``.
+    ``history`` holds rows earlier runs wrote (see :mod:`.history`): ``table`` and the exact
+    keys ``article_id``, ``url``, ``content_hash`` of every row, and for articles dated within
+    the window also ``published_at``, ``outlet_name``, ``source``, ``locator`` and ``minhash``.
     """
 
     def __init__(self, max_bucket: int = MAX_BUCKET):
@@ -35,11 +32,11 @@ class Deduplicate(beam.PTransform):
 
     def expand(self, inputs):
         history = inputs["history"]
-        unseen = {"articles": inputs["articles"], "history": history} | "SkipSeen" >> SkipSeen()
+        unseen = {ARTICLES: inputs[ARTICLES], "history": history} | "SkipSeen" >> SkipSeen()
         exact = unseen | "Exact" >> ExactDedup()
-        signed = exact["articles"] | "MinHash" >> beam.ParDo(AddMinHash()).with_outputs(ERRORS, main="articles")
-        near = {"articles": signed.articles, "history": history} | "Near" >> NearDuplicates(self._max_bucket)
+        signed = exact[ARTICLES] | "MinHash" >> beam.ParDo(AddMinHash()).with_outputs(ERRORS, main=ARTICLES)
+        near = {ARTICLES: signed[ARTICLES], "history": history} | "Near" >> NearDuplicates(self._max_bucket)
         copies = (exact[DUPLICATES], near[DUPLICATES]) | "AllCopies" >> beam.Flatten()
-        clustered = ({"articles": near["articles"], "duplicates": copies, "moved": near["moved"]}
+        clustered = ({ARTICLES: near[ARTICLES], DUPLICATES: copies, MOVED: near[MOVED]}
                      | "Clusters" >> AnnotateClusters())
         return {**clustered, ERRORS: signed[ERRORS]}

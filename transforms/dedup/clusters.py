@@ -2,23 +2,21 @@
 article says how often and where its story was republished in this run."""
 from __future__ import annotations
 
+import dataclasses
+
 import apache_beam as beam
 
-
-def _repoint(keyed):
-    _, grouped = keyed
-    winners = list(grouped["moved"])
-    for duplicate in grouped["duplicates"]:
-        yield {**duplicate, "duplicate_of": winners[0]} if winners else duplicate
+from newsbeam.transforms.dedup.exact import repoint
+from newsbeam.transforms.names import ARTICLES, DUPLICATES, MOVED
 
 
 def _annotate(keyed):
     _, grouped = keyed
-    copies = list(grouped["duplicates"])
-    outlets = sorted({d["outlet_name"] for d in copies if d.get("outlet_name")})
-    for article in grouped["articles"]:
-        yield {**article, "cluster_id": article["article_id"], "duplicate_count": len(copies),
-               "duplicate_outlets": outlets}
+    copies = list(grouped[DUPLICATES])
+    outlets = tuple(sorted({d.outlet_name for d in copies if d.outlet_name}))
+    for article in grouped[ARTICLES]:
+        yield dataclasses.replace(article, cluster_id=article.article_id, duplicate_count=len(copies),
+                                  duplicate_outlets=outlets)
 
 
 class AnnotateClusters(beam.PTransform):
@@ -28,13 +26,13 @@ class AnnotateClusters(beam.PTransform):
 
     def expand(self, inputs):
         duplicates = (
-            {"moved": inputs["moved"],
-             "duplicates": inputs["duplicates"] | "KeyByKept" >> beam.Map(lambda d: (d["duplicate_of"], d))}
+            {"kept": inputs[MOVED],
+             "duplicates": inputs[DUPLICATES] | "KeyByKept" >> beam.Map(lambda d: (d.duplicate_of, d))}
             | "JoinMoved" >> beam.CoGroupByKey()
-            | "Repoint" >> beam.FlatMap(_repoint))
+            | "Repoint" >> beam.FlatMap(repoint))
         articles = (
-            {"articles": inputs["articles"] | "ArticleById" >> beam.Map(lambda a: (a["article_id"], a)),
-             "duplicates": duplicates | "KeyByFinalKept" >> beam.Map(lambda d: (d["duplicate_of"], d))}
+            {ARTICLES: inputs[ARTICLES] | "ArticleById" >> beam.Map(lambda a: (a.article_id, a)),
+             DUPLICATES: duplicates | "KeyByFinalKept" >> beam.Map(lambda d: (d.duplicate_of, d))}
             | "JoinCopies" >> beam.CoGroupByKey()
             | "Annotate" >> beam.FlatMap(_annotate))
-        return {"articles": articles, "duplicates": duplicates}
+        return {ARTICLES: articles, DUPLICATES: duplicates}

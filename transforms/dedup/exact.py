@@ -9,31 +9,30 @@ result is the same whatever the runner, worker count or input order.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import apache_beam as beam
-from apache_beam.metrics import Metrics
 
-from newsbeam.transforms.records import METRICS_NAMESPACE
+from newsbeam.transforms.names import ARTICLES, DUPLICATES, SAME_CONTENT, SAME_URL, counter, duplicates_metric
+from newsbeam.transforms.records import Article, Duplicate
 
-DUPLICATES = "duplicates"
 _LATEST = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
 
-DUPLICATE_FIELDS = ("article_id", "source", "locator", "url", "outlet_name", "title", "published_at",
-                    "date_source", "content_hash", "ingested_at", "run_id")
 
-
-def keep_order(article: dict) -> tuple:
+def keep_order(article: Article) -> tuple:
     """Sort key: the first article in this order is the one a group keeps."""
-    published = article.get("published_at")
-    return (published is None, published or _LATEST, article["article_id"], article["source"],
-            article.get("locator", ""))
+    published = article.published_at
+    return (published is None, published or _LATEST, article.article_id, article.source, article.locator)
 
 
-def duplicate_row(article: dict, kept_id: str, reason: str) -> dict:
-    row = {field: article.get(field) for field in DUPLICATE_FIELDS}
-    row.update(duplicate_of=kept_id, reason=reason, similarity=1.0)
-    return row
+def repoint(keyed):
+    """(id, {"kept": [id kept instead], "duplicates": [...]}) in: the duplicates pointing at an
+    article that itself lost its group now point at the article kept instead."""
+    _, grouped = keyed
+    kept = list(grouped["kept"])
+    for duplicate in grouped["duplicates"]:
+        yield dataclasses.replace(duplicate, duplicate_of=kept[0]) if kept else duplicate
 
 
 class _KeepFirstFn(beam.DoFn):
@@ -41,7 +40,7 @@ class _KeepFirstFn(beam.DoFn):
 
     def __init__(self, reason: str):
         self._reason = reason
-        self._duplicates = Metrics.counter(METRICS_NAMESPACE, f"dedup.{reason}")
+        self._duplicates = counter(duplicates_metric(reason))
 
     def process(self, keyed):
         _, group = keyed
@@ -50,24 +49,14 @@ class _KeepFirstFn(beam.DoFn):
         yield kept
         for other in ranked[1:]:
             self._duplicates.inc()
-            yield beam.pvalue.TaggedOutput(DUPLICATES, duplicate_row(other, kept["article_id"], self._reason))
+            yield beam.pvalue.TaggedOutput(DUPLICATES, Duplicate.of(other, kept.article_id, self._reason))
 
 
-def _url_key(article: dict) -> str:
+def _url_key(article: Article) -> str:
     # Articles without a URL are each their own group here; content catches their copies.
-    if article.get("url"):
-        return "url:" + article["url"]
-    return "none:" + "\x1f".join((article["article_id"], article["source"], article.get("locator", "")))
-
-
-def _repoint(keyed):
-    """Duplicates of an article that itself lost the content round point at its winner."""
-    _, grouped = keyed
-    winners = list(grouped["winner"])
-    for duplicate in grouped["duplicates"]:
-        if winners:
-            duplicate = {**duplicate, "duplicate_of": winners[0]}
-        yield duplicate
+    if article.url:
+        return "url:" + article.url
+    return "none:" + "\x1f".join((article.article_id, article.source, article.locator))
 
 
 class ExactDedup(beam.PTransform):
@@ -77,20 +66,20 @@ class ExactDedup(beam.PTransform):
         by_url = (articles
                   | "KeyByUrl" >> beam.Map(lambda a: (_url_key(a), a))
                   | "GroupByUrl" >> beam.GroupByKey()
-                  | "KeepFirstOfUrl" >> beam.ParDo(_KeepFirstFn("same_url")).with_outputs(DUPLICATES, main="kept"))
-        by_content = (by_url.kept
-                      | "KeyByContent" >> beam.Map(lambda a: (a["content_hash"], a))
+                  | "KeepFirstOfUrl" >> beam.ParDo(_KeepFirstFn(SAME_URL)).with_outputs(DUPLICATES, main=ARTICLES))
+        by_content = (by_url[ARTICLES]
+                      | "KeyByContent" >> beam.Map(lambda a: (a.content_hash, a))
                       | "GroupByContent" >> beam.GroupByKey()
-                      | "KeepFirstOfContent" >> beam.ParDo(_KeepFirstFn("same_content")).with_outputs(
-                          DUPLICATES, main="kept"))
+                      | "KeepFirstOfContent" >> beam.ParDo(_KeepFirstFn(SAME_CONTENT)).with_outputs(
+                          DUPLICATES, main=ARTICLES))
         # A same_url duplicate must name the article finally kept, not one that lost on content.
-        moved = (by_content.duplicates
-                 | "LoserToWinner" >> beam.Map(lambda d: (d["article_id"], d["duplicate_of"]))
+        moved = (by_content[DUPLICATES]
+                 | "LoserToWinner" >> beam.Map(lambda d: (d.article_id, d.duplicate_of))
                  | "OnePerLoser" >> beam.Distinct())
         url_duplicates = (
-            {"winner": moved,
-             "duplicates": by_url.duplicates | "KeyByKept" >> beam.Map(lambda d: (d["duplicate_of"], d))}
+            {"kept": moved,
+             "duplicates": by_url[DUPLICATES] | "KeyByKept" >> beam.Map(lambda d: (d.duplicate_of, d))}
             | "JoinKeptWinner" >> beam.CoGroupByKey()
-            | "Repoint" >> beam.FlatMap(_repoint))
-        duplicates = (url_duplicates, by_content.duplicates) | "AllDuplicates" >> beam.Flatten()
-        return {"articles": by_content.kept, DUPLICATES: duplicates}
+            | "Repoint" >> beam.FlatMap(repoint))
+        duplicates = (url_duplicates, by_content[DUPLICATES]) | "AllDuplicates" >> beam.Flatten()
+        return {ARTICLES: by_content[ARTICLES], DUPLICATES: duplicates}

@@ -17,7 +17,7 @@ matched inside the pipeline (``fileio.MatchAll``) and each file's columns are
 chosen by its partition date; only those columns are read.
 Deriving the seen set from the committed files means it can never disagree
 with them: a killed run's unrenamed files are simply not there. A damaged file
-(see :mod:`pipeline.damage`) is left out and named in this run's ``damaged``
+(see :mod:`newsbeam.transforms.write.damage`) is left out and named in this run's ``damaged``
 run log, which the driver reads back into the manifest.
 """
 from __future__ import annotations
@@ -28,16 +28,17 @@ import apache_beam as beam
 from apache_beam.io import fileio
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.metrics import Metrics
 
+from newsbeam.transforms.names import (ARTICLES, DAMAGED, DUPLICATES, HISTORY_DAMAGED_FILES, HISTORY_FILES,
+                                       HISTORY_ROWS, HISTORY_SIGNATURE_ROWS, ROWS, counter, partition_glob,
+                                       path_date)
+from newsbeam.transforms.records import RunContext
 from newsbeam.transforms.write.damage import UNREADABLE, DamagedFile, damage, open_parquet
 from newsbeam.transforms.write.parquet import WriteRunLog
-from newsbeam.transforms.write.partition import ARTICLES, DUPLICATES, partition_date
-from newsbeam.transforms.records import METRICS_NAMESPACE, RunContext
+from newsbeam.transforms.write.partition import partition_date
 
 KEY_COLUMNS = ("article_id", "url", "content_hash")
 SIGNATURE_COLUMNS = (*KEY_COLUMNS, "published_at", "outlet_name", "source", "locator", "minhash")
-DAMAGED, DAMAGED_LOG = "damaged", "damaged"
 
 
 def window_dates(date: str, days: int) -> list[str]:
@@ -59,10 +60,10 @@ class _ReadRowsFn(beam.DoFn):
     the window), or its damage record on the ``damaged`` output."""
 
     def __init__(self):
-        self._rows = Metrics.counter(METRICS_NAMESPACE, "history.rows")
-        self._signed = Metrics.counter(METRICS_NAMESPACE, "history.signature_rows")
-        self._files = Metrics.counter(METRICS_NAMESPACE, "history.files")
-        self._damaged = Metrics.counter(METRICS_NAMESPACE, "history.damaged_files")
+        self._rows = counter(HISTORY_ROWS)
+        self._signed = counter(HISTORY_SIGNATURE_ROWS)
+        self._files = counter(HISTORY_FILES)
+        self._damaged = counter(HISTORY_DAMAGED_FILES)
 
     def process(self, readable, window):
         path = readable.metadata.path
@@ -103,17 +104,16 @@ class ReadHistory(beam.PTransform):
             | "AsDateSet" >> beam.Map(frozenset))
         # One listing per table: on object stores every match is a round of client set-up
         # and listing, so one glob per date would cost far more than it saves.
-        globs = [FileSystems.join(output, table, "date=*", "*", "*.parquet") for table in (ARTICLES, DUPLICATES)]
+        globs = [FileSystems.join(output, partition_glob(table)) for table in (ARTICLES, DUPLICATES)]
         read = (articles.pipeline
                 | "TableGlobs" >> beam.Create(globs)
                 | "MatchWritten" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)
                 | "OpenWritten" >> fileio.ReadMatches()
-                | "ReadRows" >> beam.ParDo(_ReadRowsFn(), window).with_outputs(DAMAGED, main="rows"))
-        _ = read[DAMAGED] | "DamagedLog" >> WriteRunLog(output, run.run_id, DAMAGED_LOG)
-        return read.rows
+                | "ReadRows" >> beam.ParDo(_ReadRowsFn(), window).with_outputs(DAMAGED, main=ROWS))
+        _ = read[DAMAGED] | "DamagedLog" >> WriteRunLog(output, run.run_id, DAMAGED)
+        return read[ROWS]
 
 
 def _place(path: str) -> tuple[str, str]:
     """(table, partition date) of a written file, ``.../<table>/date=<date>/outlet=.../<file>``."""
-    parts = path.replace("\\", "/").split("/")
-    return parts[-4], parts[-3].removeprefix("date=")
+    return path.replace("\\", "/").split("/")[-4], path_date(path)

@@ -11,16 +11,17 @@ smallest id. The others become ``near_duplicate`` rows pointing at it.
 """
 from __future__ import annotations
 
-import apache_beam as beam
-from apache_beam.metrics import Metrics
+import dataclasses
 
-from newsbeam.transforms.dedup.exact import duplicate_row
+import apache_beam as beam
+
 from newsbeam.transforms.dedup.minhash import THRESHOLD, MinHasher, band_keys, estimate
 from newsbeam.transforms.isolation import ItemFn
-from newsbeam.transforms.records import METRICS_NAMESPACE, STAGE_DEDUP
+from newsbeam.transforms.names import (ARTICLES, DUPLICATES, MOVED, NEAR_DUPLICATE, OVERSIZED_BUCKET_MEMBERS,
+                                       OVERSIZED_BUCKETS, STAGE_DEDUP, counter, duplicates_metric)
+from newsbeam.transforms.records import Article, Duplicate
 
 MAX_BUCKET = 100
-DUPLICATES, MOVED = "duplicates", "moved"
 
 
 class AddMinHash(ItemFn):
@@ -30,17 +31,25 @@ class AddMinHash(ItemFn):
     def setup(self):
         self._hasher = MinHasher()
 
-    def handle(self, article: dict):
-        yield {**article, "minhash": self._hasher.signature(article["text"]).tobytes()}
+    def handle(self, article: Article):
+        yield dataclasses.replace(article, minhash=self._hasher.signature(article.text).tobytes())
 
 
-def _ref(row: dict, history: bool) -> tuple:
+def _ref(article_id: str, published, source: str, locator: str, history: bool) -> tuple:
     """What a bucket needs to know of a document: id, earlier run or not, keep order."""
-    published = row.get("published_at")
     order = ("" if history else "~",  # an article already written wins its cluster
-             "~" if published is None else published.isoformat(), row["article_id"], row.get("source", ""),
-             row.get("locator", ""))
-    return row["article_id"], history, order
+             "~" if published is None else published.isoformat(), article_id, source or "", locator or "")
+    return article_id, history, order
+
+
+def _current_ref(article: Article) -> tuple:
+    return _ref(article.article_id, article.published_at, article.source, article.locator, False), article.minhash
+
+
+def _history_ref(row: dict) -> tuple:
+    """The same for a row an earlier run wrote (a dict of its columns, see ``.history``)."""
+    return _ref(row["article_id"], row.get("published_at"), row.get("source"), row.get("locator"), True), \
+        row["minhash"]
 
 
 def _shared_bands(ref_signature, run_keys):
@@ -54,8 +63,8 @@ def _shared_bands(ref_signature, run_keys):
 class _PairsFn(beam.DoFn):
     def __init__(self, max_bucket: int):
         self._max_bucket = max_bucket
-        self._oversized = Metrics.counter(METRICS_NAMESPACE, "dedup.oversized_buckets")
-        self._dropped = Metrics.counter(METRICS_NAMESPACE, "dedup.oversized_bucket_members")
+        self._oversized = counter(OVERSIZED_BUCKETS)
+        self._dropped = counter(OVERSIZED_BUCKET_MEMBERS)
 
     def process(self, bucket):
         _, refs = bucket
@@ -118,7 +127,7 @@ def _components(edges: list):
 
 class _ApplyFn(beam.DoFn):
     def __init__(self):
-        self._near = Metrics.counter(METRICS_NAMESPACE, "dedup.near_duplicate")
+        self._near = counter(duplicates_metric(NEAR_DUPLICATE))
 
     def process(self, keyed):
         article_id, grouped = keyed
@@ -127,9 +136,7 @@ class _ApplyFn(beam.DoFn):
             if assigned:
                 kept_id, similarity = assigned[0]
                 self._near.inc()
-                row = duplicate_row(article, kept_id, "near_duplicate")
-                row["similarity"] = similarity
-                yield beam.pvalue.TaggedOutput(DUPLICATES, row)
+                yield beam.pvalue.TaggedOutput(DUPLICATES, Duplicate.of(article, kept_id, NEAR_DUPLICATE, similarity))
             else:
                 yield article
         for kept_id, _ in assigned:
@@ -145,10 +152,10 @@ class NearDuplicates(beam.PTransform):
         self._max_bucket = max_bucket
 
     def expand(self, inputs):
-        articles = inputs["articles"]
+        articles = inputs[ARTICLES]
         history = inputs["history"] | "WrittenArticles" >> beam.Filter(
-            lambda h: h.get("table") == "articles" and h.get("minhash"))
-        current = articles | "CurrentRefs" >> beam.Map(lambda a: (_ref(a, False), a["minhash"]))
+            lambda h: h.get("table") == ARTICLES and h.get("minhash"))
+        current = articles | "CurrentRefs" >> beam.Map(_current_ref)
         current_bands = current | "CurrentBands" >> beam.FlatMap(lambda rs: [(k, rs[0]) for k in band_keys(rs[1])])
         # Only history that shares a band with this run's articles can match: filter it against
         # the run's band keys (a side input the size of the run) before anything is shuffled.
@@ -156,7 +163,7 @@ class NearDuplicates(beam.PTransform):
             current_bands | "RunKeys" >> beam.Map(lambda kv: kv[0])
             | "GatherRunKeys" >> beam.combiners.ToList() | "AsSet" >> beam.Map(frozenset))
         candidates = (history
-                      | "HistoryRefs" >> beam.Map(lambda h: (_ref(h, True), h["minhash"]))
+                      | "HistoryRefs" >> beam.Map(_history_ref)
                       | "SharesABand" >> beam.FlatMap(_shared_bands, run_keys))
         history_bands = candidates | "HistoryBands" >> beam.FlatMap(lambda c: [(k, c[0][0]) for k in c[1]])
         signatures = ((current | "CurrentSignatures" >> beam.Map(lambda rs: (rs[0][0], rs[1])),
@@ -176,8 +183,8 @@ class NearDuplicates(beam.PTransform):
         assigned = (edges
                     | "GatherEdges" >> beam.combiners.ToList()
                     | "Components" >> beam.FlatMap(_components))
-        applied = ({"articles": articles | "ArticleById" >> beam.Map(lambda a: (a["article_id"], a)),
+        applied = ({"articles": articles | "ArticleById" >> beam.Map(lambda a: (a.article_id, a)),
                     "assigned": assigned}
                    | "JoinAssigned" >> beam.CoGroupByKey()
-                   | "Apply" >> beam.ParDo(_ApplyFn()).with_outputs(DUPLICATES, MOVED, main="articles"))
-        return {"articles": applied.articles, DUPLICATES: applied.duplicates, MOVED: applied.moved}
+                   | "Apply" >> beam.ParDo(_ApplyFn()).with_outputs(DUPLICATES, MOVED, main=ARTICLES))
+        return {ARTICLES: applied[ARTICLES], DUPLICATES: applied[DUPLICATES], MOVED: applied[MOVED]}

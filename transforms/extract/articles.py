@@ -1,9 +1,9 @@
 """Extract stage: every Document becomes one clean article row, or one error row.
 
 Pages go through trafilatura (title, author, date, body, language; comments
-excluded) under a per-page time limit (:mod:`transforms.page_extractor`),
-plain-text dumps through :mod:`transforms.clean_text`, feed entries through a
-fragment-to-text conversion. Here each article also gets its stable
+excluded) under a per-page time limit (:mod:`.page_extractor`), plain-text
+dumps through :mod:`.clean_text`, feed entries through a fragment-to-text
+conversion. Here each article also gets its stable
 identity (canonical URL, content hash, id), its publication date with where
 that date came from, its outlet and its language.
 """
@@ -15,17 +15,19 @@ import time
 from typing import Optional
 
 import apache_beam as beam
-from apache_beam.metrics import Metrics
 
 from newsbeam.transforms.extract.clean_text import clean_dump, clean_lines, tidy_extracted
-from newsbeam.transforms.parse.html_text import fragment_to_text
 from newsbeam.transforms.extract.ids import article_id, canonical_url, content_hash, url_domain
-from newsbeam.transforms.isolation import ERRORS, ItemFn
 from newsbeam.transforms.extract.language import LanguageDetector
 from newsbeam.transforms.extract.page_extractor import ExtractionTimeout, ExtractorCrashed, PageExtractor
-from newsbeam.transforms.parse.documents import language_code
-from newsbeam.transforms.records import METRICS_NAMESPACE, STAGE_EXTRACT, Document, RunContext, error_row
-from newsbeam.transforms.parse.timestamps import parse_timestamp, plausible
+from newsbeam.transforms.isolation import ItemFn
+from newsbeam.transforms.names import (ARTICLES, DATE_HINT, DATE_INGESTED, DATE_OUT_OF_RANGE, DATE_PUBLISHED,
+                                       DATE_TEXT, ERRORS, EXTRACT_ARTICLES, EXTRACT_MICROS, EXTRACT_TIMEOUTS,
+                                       STAGE_EXTRACT, counter, distribution)
+from newsbeam.transforms.parse.html_text import fragment_to_text
+from newsbeam.transforms.parse.timestamps import plausible
+from newsbeam.transforms.records import Article, Document, Extracted, RunContext, error_row
+
 PROGRESS_EVERY_SECONDS = 10.0
 DETECT_MIN_CHARS = 200  # below this, a source's declared language is more reliable than detection
 _LOG = logging.getLogger("newsbeam.extract")
@@ -38,13 +40,6 @@ EXTRACTION_MODES = {
     "recall": {"favor_recall": True},
 }
 
-# Where an article's date came from (the ``date_source`` column).
-DATE_PUBLISHED = "published"   # the source's own metadata: feed, JSONL, page or sidecar
-DATE_HINT = "date_hint"        # a 'date YYYY-MM[-DD]' marker in a text dump
-DATE_TEXT = "text"             # a bare dateline in a text dump's page furniture
-DATE_INGESTED = "ingested"     # none known: the run's ingestion time
-DATE_OUT_OF_RANGE = "out_of_range"  # only dates before 1900 or after the run: counted as unknown
-
 
 @dataclasses.dataclass(frozen=True)
 class ExtractSettings:
@@ -55,19 +50,6 @@ class ExtractSettings:
     max_item_bytes: int = 10 * 1024 * 1024  # a larger body is refused before any work on it
 
 
-@dataclasses.dataclass(frozen=True)
-class _Extracted:
-    title: Optional[str]
-    text: str
-    author: Optional[str] = None
-    published_at: Optional[object] = None
-    date_source: Optional[str] = None
-    url: Optional[str] = None
-    language: Optional[str] = None
-    sitename: Optional[str] = None
-    text_source: str = "file"
-
-
 class _ExtractFn(ItemFn):
     STAGE = STAGE_EXTRACT
 
@@ -75,9 +57,9 @@ class _ExtractFn(ItemFn):
         super().__init__()
         self._run = run
         self._settings = settings
-        self._articles = Metrics.counter(METRICS_NAMESPACE, "extract.articles")
-        self._timeouts = Metrics.counter(METRICS_NAMESPACE, "extract.timeouts")
-        self._micros = Metrics.distribution(METRICS_NAMESPACE, "extract.micros")
+        self._articles = counter(EXTRACT_ARTICLES)
+        self._timeouts = counter(EXTRACT_TIMEOUTS)
+        self._micros = distribution(EXTRACT_MICROS)
 
     def setup(self):
         self._pages = PageExtractor(EXTRACTION_MODES[self._settings.extraction], self._settings.timeout_seconds)
@@ -96,9 +78,9 @@ class _ExtractFn(ItemFn):
             yield beam.pvalue.TaggedOutput(ERRORS, error_row(
                 doc.source, STAGE_EXTRACT, error_type, message, excerpt, doc.locator))
             return
-        row = self._row(doc, extracted)
+        article = self._article(doc, extracted)
         self._articles.inc()
-        yield row
+        yield article
 
     def _first_usable(self, doc: Document):
         """The first of the document's bodies (its own, then its fallbacks) that gives enough text;
@@ -130,58 +112,41 @@ class _ExtractFn(ItemFn):
                 return extracted, None
         return None, problem
 
-    def _extract(self, doc: Document, text_source: str, body_format: str, body: str) -> Optional[_Extracted]:
+    def _extract(self, doc: Document, text_source: str, body_format: str, body: str) -> Optional[Extracted]:
         if body_format == "text":
             if doc.source_type in ("txt", "jsonl"):
                 cleaned = clean_dump(body, title=doc.title)
                 source = {"marker": DATE_HINT, "dateline": DATE_TEXT}.get(cleaned.date_hint_kind)
-                return _Extracted(cleaned.title, cleaned.text, published_at=cleaned.date_hint, date_source=source,
-                                  text_source=text_source)
-            return _Extracted(doc.title, clean_lines(body.splitlines(), doc.title).text, text_source=text_source)
+                return Extracted(cleaned.text, cleaned.title, published_at=cleaned.date_hint, date_source=source,
+                                 text_source=text_source)
+            return Extracted(clean_lines(body.splitlines(), doc.title).text, doc.title, text_source=text_source)
         if text_source in ("feed_content", "feed_summary"):
             cleaned = clean_lines(fragment_to_text(body).splitlines(), doc.title)
-            return _Extracted(doc.title, cleaned.text, text_source=text_source)
-        result = self._pages.extract(body, doc.url)
-        if result is None:
+            return Extracted(cleaned.text, doc.title, text_source=text_source)
+        page = self._pages.extract(body, doc.url)
+        if page is None:
             return None
-        title = doc.title or result.title
-        text = tidy_extracted(result.text, title)
-        published = parse_timestamp(result.date)
+        title = doc.title or page.title
         # A page's own site name names the outlet of a page read from a file; for feed
         # entries the feed's configured name or the domain does.
-        sitename = result.sitename if doc.source_type == "html" else None
-        return _Extracted(title, text, author=result.author, published_at=published,
-                          date_source=DATE_PUBLISHED if published else None, url=result.url,
-                          language=language_code(result.language), sitename=sitename, text_source=text_source)
+        return dataclasses.replace(page, title=title, text=tidy_extracted(page.text, title), text_source=text_source,
+                                   sitename=page.sitename if doc.source_type == "html" else None)
 
-    def _row(self, doc: Document, found: _Extracted) -> dict:
+    def _article(self, doc: Document, found: Extracted) -> Article:
         url = canonical_url(doc.url) or canonical_url(found.url)
         text_hash = content_hash(found.text)
         published, date_source = self._date(doc, found)
         # The run's forced outlet, the item's own (sidecar, JSONL field, a page's declared
         # site name), the URL's domain, else 'unknown'.
         outlet = (self._settings.outlet or doc.outlet or found.sitename or url_domain(url) or "unknown")
-        return {
-            "article_id": article_id(url, text_hash),
-            "url": url,
-            "source": doc.source,
-            "locator": doc.locator,
-            "source_type": doc.source_type,
-            "text_source": found.text_source,
-            "outlet_name": outlet,
-            "title": found.title,
-            "author": doc.author or found.author,
-            "published_at": published,
-            "date_source": date_source,
-            "language": self._language_of(doc, found),
-            "text": found.text,
-            "word_count": len(found.text.split()),
-            "content_hash": text_hash,
-            "ingested_at": self._run.ingested_at,
-            "run_id": self._run.run_id,
-        }
+        return Article(
+            article_id=article_id(url, text_hash), url=url, source=doc.source, locator=doc.locator,
+            source_type=doc.source_type, text_source=found.text_source, outlet_name=outlet, title=found.title,
+            author=doc.author or found.author, published_at=published, date_source=date_source,
+            language=self._language_of(doc, found), text=found.text, word_count=len(found.text.split()),
+            content_hash=text_hash, ingested_at=self._run.ingested_at, run_id=self._run.run_id)
 
-    def _date(self, doc: Document, found: _Extracted) -> tuple:
+    def _date(self, doc: Document, found: Extracted) -> tuple:
         """(published_at, date_source): the source's own date, else the one found in the text;
         a date outside the plausible range counts as unknown, and says so."""
         candidates = ((doc.published_at, DATE_PUBLISHED), (found.published_at, found.date_source))
@@ -192,7 +157,7 @@ class _ExtractFn(ItemFn):
             return None, DATE_OUT_OF_RANGE
         return None, DATE_INGESTED
 
-    def _language_of(self, doc: Document, found: _Extracted):
+    def _language_of(self, doc: Document, found: Extracted):
         """Detected from the text when there is enough of it; else what the source declares."""
         detected = self._language.detect(found.text) if len(found.text) >= DETECT_MIN_CHARS else None
         return detected or doc.language or found.language or self._language.detect(found.text)
@@ -219,4 +184,4 @@ class ExtractArticles(beam.PTransform):
 
     def expand(self, documents):
         return documents | "ExtractText" >> beam.ParDo(
-            _ExtractFn(self._run, self._settings)).with_outputs(ERRORS, main="articles")
+            _ExtractFn(self._run, self._settings)).with_outputs(ERRORS, main=ARTICLES)

@@ -17,7 +17,6 @@ reads pickled (html, url) requests on stdin and answers each on stdout.
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import pickle
 import select
@@ -26,6 +25,11 @@ import subprocess
 import sys
 import time
 from typing import Optional
+
+from newsbeam.transforms.names import DATE_PUBLISHED
+from newsbeam.transforms.parse.fields import language_code
+from newsbeam.transforms.parse.timestamps import parse_timestamp
+from newsbeam.transforms.records import Extracted
 
 STARTUP_SECONDS = 120.0  # a child that cannot import trafilatura in this long is broken
 
@@ -38,18 +42,6 @@ class ExtractorCrashed(Exception):
     """The child died while extracting the page."""
 
 
-@dataclasses.dataclass(frozen=True)
-class Page:
-    """What trafilatura found on a page; ``text`` is never empty."""
-    text: str
-    title: Optional[str] = None
-    author: Optional[str] = None
-    date: Optional[str] = None
-    url: Optional[str] = None
-    language: Optional[str] = None
-    sitename: Optional[str] = None
-
-
 def _quiet_trafilatura():
     import logging
 
@@ -60,13 +52,16 @@ def _quiet_trafilatura():
     return trafilatura
 
 
-def _extract(trafilatura, html: str, url: Optional[str], options: dict) -> Optional[Page]:
+def _extract(trafilatura, html: str, url: Optional[str], options: dict) -> Optional[Extracted]:
+    """What trafilatura finds on the page; None when it finds no text."""
     options = {"with_metadata": True, "include_comments": False, **options}
     result = trafilatura.bare_extraction(html, url=url, **options)
     if result is None or not result.text:
         return None
-    return Page(text=result.text, title=result.title, author=result.author, date=result.date,
-                url=result.url, language=result.language, sitename=result.sitename)
+    published = parse_timestamp(result.date)
+    return Extracted(text=result.text, title=result.title, author=result.author, published_at=published,
+                     date_source=DATE_PUBLISHED if published else None, url=result.url,
+                     language=language_code(result.language), sitename=result.sitename, text_source="page")
 
 
 class PageExtractor:
@@ -90,7 +85,7 @@ class PageExtractor:
         self._ready = False
         self._send(self._options)
 
-    def extract(self, html: str, url: Optional[str]) -> Optional[Page]:
+    def extract(self, html: str, url: Optional[str]) -> Optional[Extracted]:
         """The page's text and metadata; None when it has no article text.
 
         Raises ExtractionTimeout or ExtractorCrashed; any other exception is
@@ -180,6 +175,6 @@ def _serve() -> None:
 
 
 if __name__ == "__main__":
-    # Through the package name, so that answers unpickle as newsbeam.transforms.extract.page_extractor.Page.
+    # Through the package name, so that the parent can unpickle the answers.
     from newsbeam.transforms.extract.page_extractor import _serve as serve
     serve()

@@ -12,13 +12,14 @@ import json
 from typing import Iterator, Optional
 
 import apache_beam as beam
-from apache_beam.metrics import Metrics
 
+from newsbeam.transforms.isolation import ItemFn, error_type_of
+from newsbeam.transforms.names import DOCUMENTS, ERRORS, PARSE_DOCUMENTS, STAGE_DECODE, STAGE_PARSE, counter
 from newsbeam.transforms.parse.encoding import DecodeError, decode_bytes
 from newsbeam.transforms.parse.feeds import FeedError, parse_feed
-from newsbeam.transforms.isolation import ERRORS, ItemFn, error_type_of
-from newsbeam.transforms.records import METRICS_NAMESPACE, STAGE_DECODE, STAGE_PARSE, Document, SourceFile, error_row
+from newsbeam.transforms.parse.fields import language_code, text_or_none
 from newsbeam.transforms.parse.timestamps import parse_timestamp
+from newsbeam.transforms.records import Document, SourceFile, error_row
 
 
 # File name endings and the format each one is read as; ``.gz`` is peeled off first.
@@ -41,18 +42,6 @@ def detect_format(path: str) -> tuple[Optional[str], bool]:
     return (FORMATS.get(name[dot:]) if dot >= 0 else None), compressed
 
 
-def language_code(value: object) -> Optional[str]:
-    """'de-DE', 'de_CH', 'DE' -> 'de'; None when it is not a language tag."""
-    if not isinstance(value, str):
-        return None
-    code = value.strip().replace("_", "-").split("-")[0].lower()
-    return code if 2 <= len(code) <= 3 and code.isalpha() else None
-
-
-def _str_or_none(value: object) -> Optional[str]:
-    return value.strip() or None if isinstance(value, str) else None
-
-
 class _ParseFn(ItemFn):
     """Each Document and each error row is one input item; a JSONL line that fails, for whatever
     reason, is that line's error row, and the file's other lines go on."""
@@ -62,7 +51,7 @@ class _ParseFn(ItemFn):
     def __init__(self, max_item_bytes: int):
         super().__init__()
         self._max_item_bytes = max_item_bytes
-        self._documents = Metrics.counter(METRICS_NAMESPACE, "parse.documents")
+        self._documents = counter(PARSE_DOCUMENTS)
 
     def handle(self, source: SourceFile) -> Iterator:
         hints = dict(source.hints)
@@ -135,8 +124,8 @@ class _ParseFn(ItemFn):
                              f"{locator}: field(s) {wrong} must be strings", line, locator)
         body, body_format = (record.get("text"), "text") if record.get("text") else (record.get("html") or "", "html")
         return self._document(source, hints, body, body_format, locator=locator,
-                              url=_str_or_none(record.get("url")), title=_str_or_none(record.get("title")),
-                              author=_str_or_none(record.get("author")), outlet=_str_or_none(record.get("outlet")),
+                              url=text_or_none(record.get("url")), title=text_or_none(record.get("title")),
+                              author=text_or_none(record.get("author")), outlet=text_or_none(record.get("outlet")),
                               language=record.get("language"), published=record.get("published"))
 
     def _feed(self, source, hints):
@@ -161,4 +150,4 @@ class ParseDocuments(beam.PTransform):
 
     def expand(self, sources):
         return sources | "ParseByFormat" >> beam.ParDo(_ParseFn(self._max_item_bytes)).with_outputs(
-            ERRORS, main="documents")
+            ERRORS, main=DOCUMENTS)

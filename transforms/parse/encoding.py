@@ -13,7 +13,8 @@ import re
 
 import charset_normalizer
 
-_BOMS = (
+# Byte-order marks and the codec each one settles; UTF-32 before UTF-16 (UTF-32LE's begins with UTF-16LE's).
+BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
@@ -91,7 +92,7 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
 
     The name is a Python codec's, or ``utf-8+cp1252`` for UTF-8 with stray Windows-1252 bytes.
     """
-    for bom, name in _BOMS:
+    for bom, name in BOMS:
         if data.startswith(bom):
             return data.decode(name, errors="replace"), name
     if looks_binary(data):

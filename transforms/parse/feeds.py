@@ -17,7 +17,7 @@ an external DTD (RSS 0.91's Netscape DOCTYPE) is accepted: no parser here
 loads external DTDs or entities.
 
 feedparser's HTML sanitizer and relative-URI resolver are off. newsbeam turns
-entry HTML into text itself (transforms.html_text drops scripts and styles),
+entry HTML into text itself (transforms/parse/html_text.py drops scripts and styles),
 and those sgmllib passes cost 3-100x the parse time and re-emitted the rest of
 an entry at every malformed DOCTYPE inside it: 12 MB of feed became an 86 MB
 body and a 2.8 GB run.
@@ -39,15 +39,13 @@ from feedparser.encodings import RE_XML_DECLARATION, convert_to_utf8
 from feedparser.exceptions import CharacterEncodingOverride
 from feedparser.sanitizer import replace_doctype
 
-from newsbeam.transforms.parse.encoding import decode_utf8_with_cp1252, mostly_utf8
-from newsbeam.transforms.records import scrub_surrogates
+from newsbeam.transforms.parse.encoding import BOMS, decode_utf8_with_cp1252, mostly_utf8
+from newsbeam.transforms.parse.fields import language_code, text_or_none
 from newsbeam.transforms.parse.html_text import fragment_to_text
-from newsbeam.transforms.records import EXCERPT_CHARS, Document
+from newsbeam.transforms.parse.timestamps import parse_timestamp
+from newsbeam.transforms.records import EXCERPT_CHARS, Document, scrub_surrogates
 
-_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-# UTF-32 before UTF-16: the UTF-32LE mark begins with the UTF-16LE one.
-_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-              (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_WIDE_BOMS = tuple((bom, codec) for bom, codec in BOMS if codec != "utf-8-sig")  # UTF-32 before UTF-16
 _UTF8_DECLARATION = "<?xml version='1.0' encoding='utf-8'?>"
 _CHUNK = 1 << 16
 # Character references to numbers that are not Unicode scalar values (surrogates,
@@ -89,7 +87,7 @@ def parse_feed(data: bytes, source: str, source_type: str = "feed", outlet: Opti
         kind = "not_a_feed" if warning or not parsed.get("version") else "no_entries"
         raise FeedError(kind, f"feed: {warning or 'the document has no entries'}")
     feed = parsed.get("feed", {})
-    feed_language = _language(language or feed.get("language"))
+    feed_language = language_code(language or feed.get("language"))
     documents, failures = [], []
     for number, entry in enumerate(parsed.entries, 1):
         locator = f"entry {number}"
@@ -98,13 +96,13 @@ def parse_feed(data: bytes, source: str, source_type: str = "feed", outlet: Opti
         except Exception as exc:  # noqa: BLE001 - one bad entry must not take its feed with it
             failures.append(EntryFailure(locator, "invalid_entry", _message(f"{locator}: {type(exc).__name__}: {exc}"),
                                          _excerpt(entry)))
-    title = _text(feed.get("title"))
+    title = text_or_none(feed.get("title"))
     return ParsedFeed(tuple(documents), warning, title and scrub_surrogates(title), feed_language, tuple(failures))
 
 
 def _read(data: bytes, content_type: Optional[str]):
     """feedparser's result for a document that declares no entity, and the warning to report."""
-    if not data.startswith(_BOMS):
+    if not data.startswith(tuple(bom for bom, _ in BOMS)):
         data = data.lstrip()  # whitespace before <?xml is common and harmless
     document, warning = _utf8_document(data, content_type)
     _refuse_entities(document)
@@ -244,18 +242,14 @@ def _document(entry, locator: str, source: str, source_type: str, outlet: Option
     text_source, body_format, body = alternatives[0] if alternatives else ("feed_summary", "html", "")
     return Document(
         source=source, source_type=source_type, locator=locator, body=body, body_format=body_format,
-        text_source=text_source, alternatives=tuple(alternatives[1:]), url=_text(entry.get("link")),
-        title=_title(entry), author=_text(entry.get("author")), published_at=_published(entry),
+        text_source=text_source, alternatives=tuple(alternatives[1:]), url=text_or_none(entry.get("link")),
+        title=_title(entry), author=text_or_none(entry.get("author")), published_at=_published(entry),
         outlet=outlet, language=language)
-
-
-def _text(value) -> Optional[str]:
-    return value.strip() or None if isinstance(value, str) else None
 
 
 def _title(entry) -> Optional[str]:
     """The entry's title; an HTML title as plain text on one line (markup and scripts dropped)."""
-    title = _text(entry.get("title"))
+    title = text_or_none(entry.get("title"))
     if title and entry.get("title_detail", {}).get("type") in _HTML_TYPES:
         title = " ".join(fragment_to_text(title).split()) or None
     return title
@@ -266,15 +260,7 @@ def _format(mime: Optional[str]) -> str:
 
 
 def _published(entry):
-    from newsbeam.transforms.parse.timestamps import parse_timestamp
-
     return parse_timestamp(entry.get("published_parsed") or entry.get("updated_parsed"))
-
-
-def _language(value) -> Optional[str]:
-    from newsbeam.transforms.parse.documents import language_code
-
-    return language_code(value)
 
 
 def _message(text: str) -> str:

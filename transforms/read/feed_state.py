@@ -16,10 +16,10 @@ import json
 from apache_beam.io.filesystems import FileSystems
 
 from newsbeam.transforms.write.damage import DamagedFile, damage, read_json
-from newsbeam.transforms.write.parquet import ensure_dir
+from newsbeam.transforms.write.storage import write_json_atomically
+from newsbeam.transforms.names import STATE
 from newsbeam.transforms.redact import redact_url
 
-STATE = "_state"
 FEEDS = "feeds.json"
 
 
@@ -85,9 +85,4 @@ def updated_state(state: dict, feed_log: list[dict]) -> dict:
 
 
 def save_state(output: str, state: dict) -> None:
-    folder = FileSystems.join(output, STATE)
-    ensure_dir(folder)
-    temporary = FileSystems.join(folder, f".{FEEDS}.tmp")
-    with FileSystems.create(temporary) as handle:
-        handle.write(json.dumps(state, indent=1, sort_keys=True).encode("utf-8"))
-    FileSystems.rename([temporary], [state_path(output)])
+    write_json_atomically(state_path(output), state, sort_keys=True)

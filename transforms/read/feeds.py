@@ -19,17 +19,17 @@ from typing import Optional
 from urllib.parse import urlsplit
 
 import apache_beam as beam
-from apache_beam.metrics import Metrics
 
 from newsbeam.transforms.read.feed_state import state_key
 from newsbeam.transforms.read.fetcher import FetchError, Fetcher, FetchSettings
 from newsbeam.transforms.parse.encoding import DecodeError, decode_bytes
 from newsbeam.transforms.parse.feeds import FeedError, parse_feed
-from newsbeam.transforms.isolation import ERRORS, OutputCounter, error_type_of, failure_row
-from newsbeam.transforms.records import METRICS_NAMESPACE, STAGE_FETCH, STAGE_PARSE, Document, error_row
+from newsbeam.transforms.isolation import OutputCounter, error_type_of, failure_row
+from newsbeam.transforms.names import (DOCUMENTS, ERRORS, FEEDS_ENTRIES, FEEDS_FAILED, FEEDS_FETCHED, FEEDS_MALFORMED,
+                                       FEEDS_NOT_MODIFIED, LOG, PAGES_FAILED, PAGES_FALLBACKS, PAGES_FETCHED,
+                                       STAGE_FETCH, STAGE_PARSE, counter)
+from newsbeam.transforms.records import Document, error_row
 from newsbeam.transforms.redact import redact_text, redact_url
-
-LOG = "log"
 HOST_BATCH = 32
 
 
@@ -78,7 +78,7 @@ class _FetchByHostFn(beam.DoFn):
         items = [item for turn in itertools.zip_longest(*groups) for item in turn if item is not None]
         for outputs, counts in self._pool.map(self._isolated, items):
             for name, value in counts.items():
-                Metrics.counter(METRICS_NAMESPACE, name).inc(value)
+                counter(name).inc(value)
             self._counter.count(outputs)
             yield from outputs
 
@@ -120,7 +120,7 @@ class _FetchFeedsFn(_FetchByHostFn):
             return self._failed_feed(source, log, STAGE_FETCH, exc.kind, str(exc), b"")
         if response.status == 304:
             return ([beam.pvalue.TaggedOutput(LOG, {**log, "status": "not_modified", "http_status": 304})],
-                    {"feeds.not_modified": 1})
+                    {FEEDS_NOT_MODIFIED: 1})
         try:
             parsed = parse_feed(response.body, source, outlet=spec.outlet, language=spec.language,
                                 content_type=response.headers.get("content-type"))
@@ -133,13 +133,13 @@ class _FetchFeedsFn(_FetchByHostFn):
         log.update(status="fetched", http_status=response.status, entries=entries,
                    warning=parsed.warning, etag=response.headers.get("etag"),
                    last_modified=response.headers.get("last-modified"), attempts=response.attempts)
-        counts = {"feeds.fetched": 1, "feeds.entries": entries, "feeds.malformed": 1 if parsed.warning else 0}
+        counts = {FEEDS_FETCHED: 1, FEEDS_ENTRIES: entries, FEEDS_MALFORMED: 1 if parsed.warning else 0}
         return [*parsed.documents, *failed, beam.pvalue.TaggedOutput(LOG, log)], counts
 
     @staticmethod
     def _failed_feed(source, log, stage, kind, message, excerpt) -> tuple[list, dict]:
         # a feed that yields nothing is one input item, ending as one error row
-        counts = {"feeds.failed": 1}
+        counts = {FEEDS_FAILED: 1}
         message = redact_text(message)
         return ([beam.pvalue.TaggedOutput(ERRORS, error_row(source, stage, kind, message, excerpt)),
                  beam.pvalue.TaggedOutput(LOG, {**log, "status": "failed", "stage": stage, "error": kind,
@@ -156,14 +156,14 @@ class _FetchPagesFn(_FetchByHostFn):
         except Exception as exc:  # noqa: BLE001 - any failure to get the page: its feed text stands in
             kind = getattr(exc, "kind", None) or ("undecodable" if isinstance(exc, DecodeError) else error_type_of(exc))
             if doc.body:  # the entry's own content stands in for its page
-                return [doc], {f"pages.failed.{kind}": 1, "pages.fallbacks": 1}
+                return [doc], {PAGES_FAILED + kind: 1, PAGES_FALLBACKS: 1}
             return ([beam.pvalue.TaggedOutput(ERRORS, error_row(
                 doc.source, STAGE_FETCH, kind, f"{doc.url}: {exc}", "", doc.locator))],
-                {f"pages.failed.{kind}": 1})
+                {PAGES_FAILED + kind: 1})
         own = ((doc.text_source, doc.body_format, doc.body),) if doc.body else ()
         page = dataclasses.replace(doc, url=response.url, body=html, body_format="html", text_source="page",
                                    alternatives=own + doc.alternatives)
-        return [page], {"pages.fetched": 1}
+        return [page], {PAGES_FETCHED: 1}
 
 
 def _by_host(label: str):
@@ -189,13 +189,13 @@ class ReadFeeds(beam.PTransform):
                  | "ListFeeds" >> beam.Create(self._feeds)
                  | key | group | batch
                  | "FetchFeeds" >> beam.ParDo(_FetchFeedsFn(self._settings, self._state)).with_outputs(
-                     ERRORS, LOG, main="documents"))
+                     ERRORS, LOG, main=DOCUMENTS))
         if not self._settings.fetch_pages:
-            return {"documents": feeds.documents, ERRORS: feeds.errors, LOG: feeds.log}
-        linked = feeds.documents | "HasPage" >> beam.Partition(lambda doc, _: 0 if doc.url else 1, 2)
+            return {DOCUMENTS: feeds[DOCUMENTS], ERRORS: feeds[ERRORS], LOG: feeds[LOG]}
+        linked = feeds[DOCUMENTS] | "HasPage" >> beam.Partition(lambda doc, _: 0 if doc.url else 1, 2)
         key, group, batch = _by_host("Pages")
         pages = (linked[0] | key | group | batch
-                 | "FetchPages" >> beam.ParDo(_FetchPagesFn(self._settings)).with_outputs(ERRORS, main="documents"))
-        documents = (pages.documents, linked[1]) | "AllEntries" >> beam.Flatten()
-        errors = (feeds.errors, pages.errors) | "AllFetchErrors" >> beam.Flatten()
-        return {"documents": documents, ERRORS: errors, LOG: feeds.log}
+                 | "FetchPages" >> beam.ParDo(_FetchPagesFn(self._settings)).with_outputs(ERRORS, main=DOCUMENTS))
+        documents = (pages[DOCUMENTS], linked[1]) | "AllEntries" >> beam.Flatten()
+        errors = (feeds[ERRORS], pages[ERRORS]) | "AllFetchErrors" >> beam.Flatten()
+        return {DOCUMENTS: documents, ERRORS: errors, LOG: feeds[LOG]}

@@ -24,12 +24,12 @@ from typing import Iterable
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.metrics import Metrics
 
 from newsbeam.transforms.bounded_yaml import YamlError, load_yaml
-from newsbeam.transforms.isolation import ERRORS, ItemFn
+from newsbeam.transforms.isolation import ItemFn
+from newsbeam.transforms.names import ERRORS, FILES, READ_BYTES, READ_FILES, STAGE_READ, counter
 from newsbeam.transforms.parse.documents import detect_format
-from newsbeam.transforms.records import METRICS_NAMESPACE, STAGE_READ, InputFile, SourceFile, error_row
+from newsbeam.transforms.records import InputFile, SourceFile, error_row
 
 SIDECAR = "_meta.yaml"
 SIDECAR_KEYS = ("outlet", "url", "published", "language", "title", "author")
@@ -163,8 +163,8 @@ class _ReadFileFn(ItemFn):
     def __init__(self, max_bytes: int):
         super().__init__()
         self._max_bytes = max_bytes
-        self._files = Metrics.counter(METRICS_NAMESPACE, "read.files")
-        self._bytes = Metrics.counter(METRICS_NAMESPACE, "read.bytes")
+        self._files = counter(READ_FILES)
+        self._bytes = counter(READ_BYTES)
 
     def handle(self, item: InputFile):
         fmt, compressed = detect_format(item.path)
@@ -214,4 +214,4 @@ class ReadInputFiles(beam.PTransform):
         return (pbegin
                 | "ListInputs" >> beam.Create(self._inputs)
                 | "SpreadFiles" >> beam.Reshuffle()
-                | "ReadBytes" >> beam.ParDo(_ReadFileFn(self._max_bytes)).with_outputs(ERRORS, main="files"))
+                | "ReadBytes" >> beam.ParDo(_ReadFileFn(self._max_bytes)).with_outputs(ERRORS, main=FILES))

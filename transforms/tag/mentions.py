@@ -12,16 +12,18 @@ adhésion, вступ, ...).
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from typing import NamedTuple, Optional
 
 import apache_beam as beam
-from apache_beam.metrics import Metrics
 
+from newsbeam.transforms.isolation import ItemFn
+from newsbeam.transforms.names import (ARTICLES, ERRORS, STAGE_TAG, TAG_ARTICLES, TAG_MEMBERSHIP, TAG_NATO, TAG_UKRAINE,
+                                       counter)
+from newsbeam.transforms.records import Article
 from newsbeam.transforms.tag.lexicon import alias_regex, words_regex
 from newsbeam.transforms.tag.prefixes import WordMatcher
-from newsbeam.transforms.isolation import ERRORS, ItemFn
-from newsbeam.transforms.records import METRICS_NAMESPACE, STAGE_TAG
 
 # A sentence ends at . ! ? or … (and any closing quotes) followed by white space, or at a line break.
 _SENTENCE_BREAK = re.compile(r"[.!?…][\"'“”»«)]*\s+|\n+")
@@ -54,10 +56,10 @@ class Tagger:
     def mentions(self, text: str, lower: Optional[str] = None) -> list[Mention]:
         return [Mention(*found) for found in self._entities.finditer(text, lower=lower)]
 
-    def count(self, text: str) -> dict[str, int]:
+    def count(self, mentions: list[Mention]) -> dict[str, int]:
         """Mentions per entity name."""
         counts = dict.fromkeys(self._names, 0)
-        for mention in self.mentions(text):
+        for mention in mentions:
             counts[mention.entity] += 1
         return counts
 
@@ -66,9 +68,7 @@ class Tagger:
         string = tagged_string(title, text)
         lower = string.lower()
         mentions = self.mentions(string, lower)
-        counts = dict.fromkeys(self._names, 0)
-        for mention in mentions:
-            counts[mention.entity] += 1
+        counts = self.count(mentions)
         tags = {self._tags[name] for name, n in counts.items() if n}
         comentions = []
         # where each topic's words occur, found in one pass over the whole string
@@ -111,16 +111,16 @@ class _TagFn(ItemFn):
     def __init__(self, lexicon: dict):
         super().__init__()
         self._lexicon = lexicon
-        self._tagged = Metrics.counter(METRICS_NAMESPACE, "tag.articles")
-        self._nato = Metrics.counter(METRICS_NAMESPACE, "tag.nato_articles")
-        self._ukraine = Metrics.counter(METRICS_NAMESPACE, "tag.ukraine_articles")
-        self._membership = Metrics.counter(METRICS_NAMESPACE, "tag.membership_articles")
+        self._tagged = counter(TAG_ARTICLES)
+        self._nato = counter(TAG_NATO)
+        self._ukraine = counter(TAG_UKRAINE)
+        self._membership = counter(TAG_MEMBERSHIP)
 
     def setup(self):
         self._tagger = Tagger(self._lexicon)
 
-    def handle(self, article: dict):
-        columns = self._tagger.tag(article.get("title"), article["text"])
+    def handle(self, article: Article):
+        columns = self._tagger.tag(article.title, article.text)
         self._tagged.inc()
         if columns["nato_mentions"]:
             self._nato.inc()
@@ -128,7 +128,7 @@ class _TagFn(ItemFn):
             self._ukraine.inc()
         if "nato_ukraine_membership" in columns["tags"]:
             self._membership.inc()
-        yield {**article, **columns}
+        yield dataclasses.replace(article, **columns)
 
 
 class TagMentions(beam.PTransform):
@@ -139,4 +139,4 @@ class TagMentions(beam.PTransform):
         self._lexicon = lexicon
 
     def expand(self, articles):
-        return articles | "CountMentions" >> beam.ParDo(_TagFn(self._lexicon)).with_outputs(ERRORS, main="articles")
+        return articles | "CountMentions" >> beam.ParDo(_TagFn(self._lexicon)).with_outputs(ERRORS, main=ARTICLES)

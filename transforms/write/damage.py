@@ -2,7 +2,7 @@
 
 A file is damaged when it cannot be read back as what its place in the output
 says it is: a Parquet file whose footer or pages do not decode, or whose
-columns have other types than ``pipeline/schema.py`` gives them; a manifest or
+columns have other types than ``transforms/write/schema.py`` gives them; a manifest or
 state file that is not the JSON object it should be. Every reader of the
 output (a run's history, ``stats``, ``compact``, ``validate``) leaves such a
 file out and names it, ``{"path": ..., "error": ...}``, instead of failing:

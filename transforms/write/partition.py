@@ -6,22 +6,20 @@ turn into a path outside the output folder.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 
 import apache_beam as beam
 
-from newsbeam.transforms.write.schema import SCHEMAS
-from newsbeam.transforms.records import scrub_surrogates
-from newsbeam.transforms.isolation import ERRORS as ERROR_OUTPUT
 from newsbeam.transforms.isolation import ItemFn
-from newsbeam.transforms.records import STAGE_WRITE, RunContext
+from newsbeam.transforms.names import ERRORS, ROWS, STAGE_WRITE, TABLES, partition_folder
+from newsbeam.transforms.records import RunContext, scrub_surrogates
+from newsbeam.transforms.write.schema import SCHEMAS
 
 SLUG_MAX = 64
 UNKNOWN_OUTLET = "unknown"
 _NOT_SLUG = re.compile(r"[^a-z0-9._-]+")
-ARTICLES, DUPLICATES, ERRORS = "articles", "duplicates", "errors"
-TABLES = (ARTICLES, DUPLICATES, ERRORS)
 
 
 def outlet_slug(name: object) -> str:
@@ -32,36 +30,39 @@ def outlet_slug(name: object) -> str:
     return slug or UNKNOWN_OUTLET
 
 
-def partition_date(row: dict, run: RunContext) -> str:
-    published = row.get("published_at")
+def partition_date(row, run: RunContext) -> str:
+    """The publication day of an Article or Duplicate, else the run's ingestion day."""
+    published = row.published_at
     return published.date().isoformat() if published is not None else run.ingest_date
 
 
-def partition_of(table: str, row: dict, run: RunContext) -> str:
-    """The row's folder below ``OUTPUT/<table>/``."""
+def partition_of(table: str, row, run: RunContext) -> str:
+    """The row's folder below ``OUTPUT/<table>/``: errors by ingestion day, the rest by date and outlet."""
     if table == ERRORS:
-        return f"date={run.ingest_date}"
-    return f"date={partition_date(row, run)}/outlet={outlet_slug(row.get('outlet_name'))}"
+        return partition_folder(table, run.ingest_date)
+    return partition_folder(table, partition_date(row, run), outlet_slug(row.outlet_name))
 
 
 def _scrubbed(value):
     if isinstance(value, str):
         return scrub_surrogates(value)
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return [_scrubbed(v) for v in value]
     if isinstance(value, dict):
         return {k: _scrubbed(v) for k, v in value.items()}
     return value
 
 
-def conform(table: str, row: dict) -> dict:
+def conform(table: str, row):
     """The row as its table's Parquet file can hold it: strings encodable as UTF-8, and every
     required column present (ValueError names a missing one)."""
-    missing = [f.name for f in SCHEMAS[table] if not f.nullable and row.get(f.name) is None
+    missing = [f.name for f in SCHEMAS[table] if not f.nullable and getattr(row, f.name, None) is None
                and f.name not in ("ingested_at", "run_id")]  # stamped by the writer
     if missing:
         raise ValueError(f"{table} row without {', '.join(missing)}")
-    return {key: _scrubbed(value) for key, value in row.items()}
+    changed = {field.name: _scrubbed(getattr(row, field.name)) for field in dataclasses.fields(row)
+               if isinstance(getattr(row, field.name), (str, list, tuple, dict))}
+    return dataclasses.replace(row, **changed)
 
 
 class _KeyRowFn(ItemFn):
@@ -73,12 +74,12 @@ class _KeyRowFn(ItemFn):
         super().__init__()
         self._table, self._run = table, run
 
-    def handle(self, row: dict):
+    def handle(self, row):
         yield (self._table, partition_of(self._table, row, self._run)), conform(self._table, row)
 
 
 class KeyByPartition(beam.PTransform):
-    """Rows of one table in; ``((table, partition), row)`` out, ready to group into files.
+    """Rows of one table in; ``rows``, ``((table, partition), row)`` ready to group into files, out.
 
     For articles and duplicates, a row that cannot be written goes to the ``errors`` output;
     error rows are always writable (see ``transforms.records.error_row``) and have no such output.
@@ -94,6 +95,5 @@ class KeyByPartition(beam.PTransform):
     def expand(self, rows):
         table, run = self._table, self._run
         if table == ERRORS:
-            return rows | "KeyErrors" >> beam.Map(lambda row: ((table, partition_of(table, row, run)), row))
-        return rows | f"Key{table.title()}" >> beam.ParDo(_KeyRowFn(table, run)).with_outputs(
-            ERROR_OUTPUT, main="rows")
+            return {ROWS: rows | "KeyErrors" >> beam.Map(lambda row: ((table, partition_of(table, row, run)), row))}
+        return rows | f"Key{table.title()}" >> beam.ParDo(_KeyRowFn(table, run)).with_outputs(ERRORS, main=ROWS)

@@ -6,6 +6,8 @@ pandas, Polars and Spark read every run's files as one table.
 """
 import pyarrow as pa
 
+from newsbeam.transforms import names
+
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 MENTION = pa.struct([pa.field("entity", pa.string()), pa.field("surface", pa.string()),
                      pa.field("start", pa.int32()), pa.field("end", pa.int32())])
@@ -68,12 +70,12 @@ ERRORS = pa.schema([
     pa.field("run_id", pa.string(), nullable=False),
 ])
 
-SCHEMAS = {"articles": ARTICLES, "duplicates": DUPLICATES, "errors": ERRORS}
+SCHEMAS = {names.ARTICLES: ARTICLES, names.DUPLICATES: DUPLICATES, names.ERRORS: ERRORS}
 
 # Rows within a file are sorted by these columns, so a file's content does not
 # depend on the order in which workers happened to deliver its rows.
 SORT_KEYS = {
-    "articles": ("article_id", "source", "locator"),
-    "duplicates": ("article_id", "source", "locator"),
-    "errors": ("source", "locator", "stage", "error_type", "message"),
+    names.ARTICLES: ("article_id", "source", "locator"),
+    names.DUPLICATES: ("article_id", "source", "locator"),
+    names.ERRORS: ("source", "locator", "stage", "error_type", "message"),
 }

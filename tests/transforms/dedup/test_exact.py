@@ -6,13 +6,14 @@ import apache_beam as beam
 import pytest
 
 from newsbeam.transforms.dedup.exact import ExactDedup
+from tests.support.corpus import article as corpus_article
 
 T = lambda day: dt.datetime(2025, 1, day, tzinfo=dt.timezone.utc)  # noqa: E731
 
 
 def article(aid, url, content, published, source="s", locator=""):
-    return {"article_id": aid, "url": url, "content_hash": content, "published_at": published,
-            "source": source, "locator": locator, "outlet_name": "o", "title": aid}
+    return corpus_article("text", url, published, article_id=aid, content_hash=content, source=source,
+                          locator=locator, title=aid)
 
 
 ARTICLES = [
@@ -36,13 +37,13 @@ def dedup(run_transform):
 
 def test_groups_keep_the_earliest_and_point_every_copy_at_the_final_winner(dedup):
     kept, dups = dedup(ARTICLES)
-    assert sorted((a["article_id"], a["source"]) for a in kept) == [("c1", "s5"), ("u2", "s3"), ("z9", "s6")]
-    assert sorted((d["source"], d["reason"], d["duplicate_of"]) for d in dups) == [
+    assert sorted((a.article_id, a.source) for a in kept) == [("c1", "s5"), ("u2", "s3"), ("z9", "s6")]
+    assert sorted((d.source, d.reason, d.duplicate_of) for d in dups) == [
         ("s1", "same_url", "u2"),        # its URL winner lost on content, so it points at u2
         ("s2", "same_content", "u2"),
         ("s4", "same_content", "c1"),
     ]
-    assert all(d["similarity"] == 1.0 for d in dups)
+    assert all(d.similarity == 1.0 for d in dups)
     assert len(kept) + len(dups) == len(ARTICLES)
 
 
@@ -51,6 +52,6 @@ def test_result_does_not_depend_on_input_order(dedup):
     shuffled = ARTICLES[:]
     random.Random(7).shuffle(shuffled)
     kept, dups = dedup(shuffled)
-    key = lambda r: (r["article_id"], r["source"])  # noqa: E731
+    key = lambda r: (r.article_id, r.source)  # noqa: E731
     assert sorted(kept, key=key) == sorted(expected[0], key=key)
     assert sorted(dups, key=key) == sorted(expected[1], key=key)

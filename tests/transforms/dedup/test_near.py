@@ -20,7 +20,7 @@ def article(text, url, hour, outlet="o"):
 def history_row(text, url, hour):
     row = article(text, url, hour)
     return {"table": "articles", "minhash": MinHasher().signature(text).tobytes(),
-            **{k: row[k] for k in ("article_id", "url", "content_hash", "published_at", "outlet_name")}}
+            **{k: getattr(row, k) for k in ("article_id", "url", "content_hash", "published_at", "outlet_name")}}
 
 
 @pytest.fixture
@@ -31,8 +31,7 @@ def dedup(run_transform):
                    "history": p | "H" >> beam.Create(list(history))} | Deduplicate()
             return {"articles": out["articles"], "duplicates": out["duplicates"]}
         found = run_transform(build)
-        return ({a["article_id"]: a for a in found["articles"]},
-                {d["article_id"]: d for d in found["duplicates"]})
+        return ({a.article_id: a for a in found["articles"]}, {d.article_id: d for d in found["duplicates"]})
     return run
 
 
@@ -47,14 +46,14 @@ def test_republished_copies_cluster_under_the_earliest(dedup):
               article(variant(STORY, rng, truncate=0.85), "https://e.example/1", 10, "E")]
     others = [article(text, f"https://x.example/{i}", 12) for i, text in enumerate(OTHERS)]
     kept, copies_out = dedup(copies + others)
-    winner = copies[1]["article_id"]
-    assert set(kept) == {winner} | {o["article_id"] for o in others}
-    assert {d["duplicate_of"] for d in copies_out.values()} == {winner}
-    assert {d["reason"] for d in copies_out.values()} == {"near_duplicate"}
-    assert all(0.65 <= d["similarity"] < 1.0 for d in copies_out.values())
-    assert (kept[winner]["duplicate_count"], kept[winner]["duplicate_outlets"]) == (3, ["B", "D", "E"])
-    assert all(kept[o["article_id"]]["duplicate_count"] == 0 and kept[o["article_id"]]["cluster_id"] ==
-               o["article_id"] for o in others)
+    winner = copies[1].article_id
+    assert set(kept) == {winner} | {o.article_id for o in others}
+    assert {d.duplicate_of for d in copies_out.values()} == {winner}
+    assert {d.reason for d in copies_out.values()} == {"near_duplicate"}
+    assert all(0.65 <= d.similarity < 1.0 for d in copies_out.values())
+    assert (kept[winner].duplicate_count, kept[winner].duplicate_outlets) == (3, ("B", "D", "E"))
+    assert all(kept[o.article_id].duplicate_count == 0 and kept[o.article_id].cluster_id ==
+               o.article_id for o in others)
 
 
 def test_pairs_below_half_similarity_stay_apart(dedup):
@@ -77,9 +76,9 @@ def test_earlier_runs_win_and_what_they_wrote_is_skipped(dedup):
                article(OTHERS[1], "https://old.example/story", 6),                   # same URL: skipped
                article(OTHERS[2], "https://new.example/fresh", 6)]
     kept, copies = dedup(current, history)
-    assert set(kept) == {current[3]["article_id"]}
-    assert list(copies) == [current[0]["article_id"]]
-    assert copies[current[0]["article_id"]]["duplicate_of"] == history[0]["article_id"]
+    assert set(kept) == {current[3].article_id}
+    assert list(copies) == [current[0].article_id]
+    assert copies[current[0].article_id].duplicate_of == history[0]["article_id"]
 
 
 def test_exact_copies_follow_their_article_into_its_cluster(dedup):
@@ -89,10 +88,10 @@ def test_exact_copies_follow_their_article_into_its_cluster(dedup):
             article(near, "https://second.example/a", 2, "Second"),
             article(near, "https://third.example/a", 3, "Third")]   # exact copy of the second
     kept, copies = dedup(rows)
-    winner = rows[0]["article_id"]
-    assert list(kept) == [winner] and kept[winner]["duplicate_count"] == 2
-    assert {d["duplicate_of"] for d in copies.values()} == {winner}
-    assert sorted(d["reason"] for d in copies.values()) == ["near_duplicate", "same_content"]
+    winner = rows[0].article_id
+    assert list(kept) == [winner] and kept[winner].duplicate_count == 2
+    assert {d.duplicate_of for d in copies.values()} == {winner}
+    assert sorted(d.reason for d in copies.values()) == ["near_duplicate", "same_content"]
 
 
 def test_same_result_in_any_input_order(dedup):

@@ -27,15 +27,15 @@ def test_html_page_gives_metadata_and_body_without_comments(extract):
     html = (SAMPLES / "html" / "tagesblick-beitritt.html").read_text(encoding="utf-8")
     (article,), errors = extract(Document("p.html", "html", "", html, "html"))
     assert errors == []
-    assert article["title"] == "Selenskyj wirbt in Berlin für Nato-Beitritt der Ukraine"
-    assert article["author"] == "Jana Berger"
-    assert article["url"] == "https://www.tagesblick.example/politik/selenskyj-berlin-nato-beitritt"
-    assert article["outlet_name"] == "Tagesblick"
-    assert article["language"] == "de"
-    assert (article["published_at"].date(), article["date_source"]) == (dt.date(2025, 5, 12), "published")
-    assert "Zusagen für die Luftverteidigung" in article["text"]
+    assert article.title == "Selenskyj wirbt in Berlin für Nato-Beitritt der Ukraine"
+    assert article.author == "Jana Berger"
+    assert article.url == "https://www.tagesblick.example/politik/selenskyj-berlin-nato-beitritt"
+    assert article.outlet_name == "Tagesblick"
+    assert article.language == "de"
+    assert (article.published_at.date(), article.date_source) == (dt.date(2025, 5, 12), "published")
+    assert "Zusagen für die Luftverteidigung" in article.text
     for furniture in ("Leser123", "Kommentare", "Startseite", "Cookies", "Impressum", "Mehr zum Thema"):
-        assert furniture not in article["text"]
+        assert furniture not in article.text
 
 
 def test_text_dump_date_sources_and_fallbacks(extract):
@@ -43,7 +43,7 @@ def test_text_dump_date_sources_and_fallbacks(extract):
     dateline = Document("b.txt", "txt", "", "Titel dort\nAug 20, 2025, 4:20 PM\n" + "Body text here. " * 5, "text")
     nothing = Document("c.txt", "txt", "", "Titel ohne Datum\n" + "Ein Absatz ohne Datum. " * 5, "text")
     articles, _ = extract(marker, dateline, nothing)
-    found = {a["source"]: (a["published_at"], a["date_source"]) for a in articles}
+    found = {a.source: (a.published_at, a.date_source) for a in articles}
     assert found == {
         "a.txt": (dt.datetime(2025, 2, 13, tzinfo=dt.timezone.utc), "date_hint"),
         "b.txt": (dt.datetime(2025, 8, 20, 16, 20, tzinfo=dt.timezone.utc), "text"),
@@ -58,9 +58,9 @@ def test_outlet_order_and_identity(extract):
                                 title="T"))
     (b,), _ = extract(Document("x.jsonl", "jsonl", "line 1", body, "text", url="https://www.x.example/a",
                                 title="T", outlet="Given"), settings=forced)
-    assert a["outlet_name"] == "x.example" and b["outlet_name"] == "Forced Outlet"
-    assert a["url"] == b["url"] == "https://www.x.example/a" and a["article_id"] == b["article_id"]
-    assert a["word_count"] == len(body.split()) and a["language"] == "de"
+    assert a.outlet_name == "x.example" and b.outlet_name == "Forced Outlet"
+    assert a.url == b.url == "https://www.x.example/a" and a.article_id == b.article_id
+    assert a.word_count == len(body.split()) and a.language == "de"
 
 
 def test_empty_and_too_short_pages_are_errors(extract):
@@ -69,7 +69,7 @@ def test_empty_and_too_short_pages_are_errors(extract):
         Document("short.txt", "txt", "", "Titel\nZu kurz.", "text"),
         Document("nothing.txt", "txt", "", "Teilen\nnach oben\n...", "text"),
     )
-    assert sorted((e["source"], e["stage"], e["error_type"]) for e in errors) == [
+    assert sorted((e.source, e.stage, e.error_type) for e in errors) == [
         ("empty.html", "extract", "no_text"), ("nothing.txt", "extract", "no_text"),
         ("short.txt", "extract", "too_short")]
 
@@ -86,7 +86,7 @@ def test_falls_back_from_page_to_feed_content_to_summary(extract):
         Document("f", "feed", "entry 3", empty_page, "html", title="T", text_source="page"),
     ]
     articles, errors = extract(*docs)
-    assert sorted((a["locator"], a["text_source"]) for a in articles) == [
+    assert sorted((a.locator, a.text_source) for a in articles) == [
         ("entry 1", "feed_content"), ("entry 2", "feed_summary")]
     # the page gives only its menu word, which is far too short to be an article
-    assert [(e["locator"], e["error_type"]) for e in errors] == [("entry 3", "too_short")]
+    assert [(e.locator, e.error_type) for e in errors] == [("entry 3", "too_short")]

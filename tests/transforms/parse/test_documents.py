@@ -40,7 +40,7 @@ def test_jsonl_bad_line_is_one_error_and_the_others_proceed(parse):
     assert [d.locator for d in docs] == ["line 1", "line 6"]
     assert docs[1].body_format == "html" and docs[1].language == "de"
     assert docs[1].published_at.isoformat() == "2025-02-13T09:00:00+00:00"
-    assert sorted((e["locator"], e["stage"], e["error_type"]) for e in errors) == [
+    assert sorted((e.locator, e.stage, e.error_type) for e in errors) == [
         ("line 2", "parse", "invalid_json"), ("line 3", "parse", "invalid_record"),
         ("line 4", "parse", "invalid_record")]
 
@@ -70,7 +70,7 @@ def test_things_that_are_not_feeds_or_not_text_become_errors(parse):
         SourceFile("/in/empty.jsonl", "jsonl", b"\n\n"),
     )
     assert docs == []
-    assert sorted((e["source"], e["stage"], e["error_type"]) for e in errors) == [
+    assert sorted((e.source, e.stage, e.error_type) for e in errors) == [
         ("/in/broken.rss", "parse", "not_a_feed"),
         ("/in/empty.jsonl", "parse", "empty"),
         ("/in/junk.txt", "decode", "undecodable"),
@@ -89,7 +89,7 @@ def test_sidecar_hints_fill_what_the_file_does_not_say(parse):
 def test_gzip_is_handled_by_the_reader_not_here(parse):
     # ParseDocuments receives decompressed bytes; a still-compressed payload is not text.
     docs, errors = parse(SourceFile("/in/a.txt", "txt", gzip.compress(b"x" * 100)))
-    assert docs == [] and errors[0]["stage"] == "decode"
+    assert docs == [] and errors[0].stage == "decode"
 
 
 def test_malformed_feed_keeps_the_entries_it_still_yields(parse):

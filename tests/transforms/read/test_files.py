@@ -57,7 +57,7 @@ def test_unreadable_inputs_become_error_rows(tmp_path, read_files):
         (tmp_path / name).write_bytes(data)
     good, errors = read_files(match_inputs([str(tmp_path / "*")]))
     assert [(f.path.rsplit("/", 1)[1], f.fmt, f.data) for f in good] == [("ok.txt.gz", "txt", "Grüße".encode())]
-    assert sorted((e["source"].rsplit("/", 1)[1], e["stage"], e["error_type"]) for e in errors) == [
+    assert sorted((e.source.rsplit("/", 1)[1], e.stage, e.error_type) for e in errors) == [
         ("blank.jsonl", "read", "empty"),
         ("bomb.txt.gz", "read", "too_large"),
         ("empty.txt", "read", "empty"),

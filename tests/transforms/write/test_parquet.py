@@ -5,39 +5,38 @@ import apache_beam as beam
 import pyarrow.parquet as pq
 import pytest
 
-from newsbeam.transforms.write.parquet import FILES_LOG, STAGING, WritePartitionedParquet, apply_renames, read_run_log
+from newsbeam.transforms.names import ARTICLES, ERRORS, FILES, ROWS, STAGING
+from newsbeam.transforms.records import Article, RunContext, error_row
+from newsbeam.transforms.write.commit import apply_renames
+from newsbeam.transforms.write.parquet import WritePartitionedParquet, read_run_log
+from newsbeam.transforms.write.partition import KeyByPartition
 from tests.conftest import beam_test_pipeline
-from newsbeam.transforms.write.partition import ARTICLES, ERRORS, KeyByPartition
-from newsbeam.transforms.records import RunContext
 
 RUN = RunContext("w1", dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc))
 
 
 def article(n, outlet, day, **overrides):
-    row = {"article_id": f"id{n}", "url": None, "source": f"s{n}", "locator": "", "source_type": "txt",
-           "text_source": "file",
-           "outlet_name": outlet, "title": "t", "author": None,
-           "published_at": dt.datetime(2025, 1, day, tzinfo=dt.timezone.utc), "date_source": "published",
-           "language": "de", "text": "text", "word_count": 1, "content_hash": "h", "nato_mentions": 0,
-           "ukraine_mentions": 1, "tags": ["ukraine"], "cluster_id": f"id{n}", "duplicate_count": 0,
-           "duplicate_outlets": [], "minhash": b"\0" * 512, "comention_sentences": [],
-           "mentions": [{"entity": "ukraine", "surface": "Ukraine", "start": 0, "end": 7}]}
-    row.update(overrides)
-    return row
+    fields = dict(article_id=f"id{n}", url=None, source=f"s{n}", locator="", source_type="txt", text_source="file",
+                  outlet_name=outlet, title="t", author=None,
+                  published_at=dt.datetime(2025, 1, day, tzinfo=dt.timezone.utc), date_source="published",
+                  language="de", text="text", word_count=1, content_hash="h", ingested_at=RUN.ingested_at,
+                  run_id=RUN.run_id, nato_mentions=0, ukraine_mentions=1, tags=("ukraine",), cluster_id=f"id{n}",
+                  minhash=b"\0" * 512, mentions=({"entity": "ukraine", "surface": "Ukraine", "start": 0, "end": 7},))
+    return Article(**{**fields, **overrides})
 
 
 def write(output, articles, errors=()):
     with beam_test_pipeline() as p:
-        keyed = ((p | "A" >> beam.Create(articles) | "KeyA" >> KeyByPartition(ARTICLES, RUN)).rows,
-                 p | "E" >> beam.Create(list(errors)) | "KeyE" >> KeyByPartition(ERRORS, RUN)) | beam.Flatten()
+        keyed = ((p | "A" >> beam.Create(articles) | "KeyA" >> KeyByPartition(ARTICLES, RUN))[ROWS],
+                 (p | "E" >> beam.Create(list(errors)) | "KeyE" >> KeyByPartition(ERRORS, RUN))[ROWS]
+                 ) | beam.Flatten()
         _ = keyed | WritePartitionedParquet(str(output), RUN)
-    apply_renames(str(output), RUN.run_id, read_run_log(str(output), RUN.run_id, FILES_LOG))  # the driver's commit, after the pipeline
+    apply_renames(str(output), RUN.run_id, read_run_log(str(output), RUN.run_id, FILES))  # the driver's commit
 
 
 def test_one_zstd_file_per_partition_without_partition_columns(tmp_path):
     articles = [article(i, "Der Standard" if i % 2 else "ORF", 1 + i % 3) for i in range(12)]
-    errors = [{"source": "bad.txt", "locator": "", "stage": "read", "error_type": "empty", "message": "m",
-               "excerpt": ""}]
+    errors = [error_row("bad.txt", "read", "empty", "m")]
     write(tmp_path, articles, errors)
     files = sorted((tmp_path / "articles").rglob("*.parquet"))
     folders = {f.parent.relative_to(tmp_path).as_posix() for f in files}

@@ -3,8 +3,9 @@ import datetime as dt
 
 import pytest
 
+from newsbeam.transforms.records import RunContext, error_row
 from newsbeam.transforms.write.partition import outlet_slug, partition_of
-from newsbeam.transforms.records import RunContext
+from tests.support.corpus import article
 
 RUN = RunContext("r1", dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.timezone.utc))
 
@@ -36,8 +37,8 @@ def test_slug_is_always_a_safe_single_path_segment():
 
 def test_partition_uses_utc_publication_date_else_ingestion_date():
     published = dt.datetime(2025, 2, 13, 23, 30, tzinfo=dt.timezone.utc)
-    assert partition_of("articles", {"published_at": published, "outlet_name": "Der Standard"}, RUN) == \
+    assert partition_of("articles", article("t", "https://a.example/", published, "Der Standard"), RUN) == \
         "date=2025-02-13/outlet=der-standard"
-    assert partition_of("articles", {"published_at": None, "outlet_name": None}, RUN) == \
+    assert partition_of("articles", article("t", "https://a.example/", None, ""), RUN) == \
         "date=2026-01-02/outlet=unknown"
-    assert partition_of("errors", {}, RUN) == "date=2026-01-02"
+    assert partition_of("errors", error_row("x", "read", "empty", "m"), RUN) == "date=2026-01-02"

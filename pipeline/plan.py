@@ -1,0 +1,42 @@
+"""What one run will do, fixed before its pipeline is built.
+
+The driver checks the configuration, matches the inputs, loads the lexicon and
+reads the feed state; the Plan holds the results, frozen, and is all that
+:class:`newsbeam.pipeline.assemble.IngestNews` needs to build the pipeline.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from newsbeam.pipeline.config import Config
+from newsbeam.transforms.extract.articles import ExtractSettings
+from newsbeam.transforms.read.feeds import FeedSpec
+from newsbeam.transforms.read.fetcher import FetchSettings
+from newsbeam.transforms.records import InputFile, RunContext
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    output: str
+    run: RunContext
+    inputs: tuple[InputFile, ...] = ()
+    feeds: tuple[FeedSpec, ...] = ()
+    feed_state: dict = dataclasses.field(default_factory=dict)  # conditional-GET validators by feed
+    lexicon: dict = dataclasses.field(default_factory=dict)
+    extract: ExtractSettings = ExtractSettings()
+    fetch: FetchSettings = FetchSettings()
+    max_input_bytes: int = 50 * 1024 * 1024
+    dedup_window_days: int = 30
+
+    @classmethod
+    def of(cls, config: Config, output: str, run: RunContext, inputs: list[InputFile], lexicon: dict,
+           feed_state: dict) -> "Plan":
+        """The plan for ``config``, with what the driver found before the run."""
+        return cls(
+            output=output, run=run, inputs=tuple(inputs), feeds=tuple(FeedSpec(**feed) for feed in config.feeds),
+            feed_state=feed_state, lexicon=lexicon,
+            extract=ExtractSettings(min_text_chars=config.min_text_chars, extraction=config.extraction,
+                                    outlet=config.outlet, timeout_seconds=config.extract_timeout_seconds,
+                                    max_item_bytes=config.max_item_bytes),
+            fetch=config.fetch_settings(), max_input_bytes=config.max_input_bytes,
+            dedup_window_days=config.dedup_window_days)
