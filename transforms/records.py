@@ -1,9 +1,13 @@
-"""The records that travel between stages, one frozen dataclass each, in data-flow order:
-InputFile -> SourceFile -> Document -> Extracted -> Article (with Duplicate and ErrorRow
-beside it). An Article has every column of the ``articles`` table from extraction on: later
-stages fill their own columns with ``dataclasses.replace``, so every stage after
-extraction reads and writes the same documented type. Duplicate and ErrorRow are the rows
-of the other two tables. (Chosen with data: ``python -m bench.record_types``.)
+"""The records that travel between stages, in data-flow order: InputFile -> SourceFile ->
+Document -> Extracted -> Article, with Duplicate and ErrorRow beside it.
+
+An Article has every column of the ``articles`` table from extraction on: later stages fill
+their own columns with ``_replace``, so every stage after extraction reads and writes the
+same documented type. Duplicate and ErrorRow are the rows of the other two tables. The
+three table rows are NamedTuples: of a dict, a frozen dataclass and a NamedTuple, the
+NamedTuple costs least for what the stages do to a row (build it, update it three times,
+shuffle it, read its columns): ``python -m bench.record_types``. The records before
+extraction are frozen dataclasses.
 
 Every string a record holds can be encoded as UTF-8, however the record was built: Beam's
 coders and Parquet encode them outside any stage's reach.
@@ -13,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from newsbeam.transforms.redact import redact_text
 
@@ -118,8 +122,7 @@ class Extracted:
     text_source: str = "file"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Article:
+class Article(NamedTuple):
     """One article, from extraction to its Parquet row: the columns of the ``articles`` table
     (see the README's output contract). Extraction sets identity, provenance, date and text;
     dedup sets ``minhash`` and the cluster columns; tagging the mention columns."""
@@ -151,8 +154,7 @@ class Article:
     comention_sentences: tuple = ()
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Duplicate:
+class Duplicate(NamedTuple):
     """A row of the ``duplicates`` table: an article that is a copy of the one ``duplicate_of``
     names, why (``reason``) and how similar they are."""
     article_id: str
@@ -177,8 +179,7 @@ class Duplicate:
                    reason, similarity, article.ingested_at, article.run_id)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class ErrorRow:
+class ErrorRow(NamedTuple):
     """A row of the ``errors`` table: where an item came from, which stage refused it, and why.
     Built by :func:`error_row`; the writer stamps the run's id and ingestion time."""
     source: str

@@ -2,21 +2,22 @@
 article says how often and where its story was republished in this run."""
 from __future__ import annotations
 
-import dataclasses
+from typing import Iterable
 
 import apache_beam as beam
 
 from newsbeam.transforms.dedup.exact import repoint
 from newsbeam.transforms.names import ARTICLES, DUPLICATES, MOVED
+from newsbeam.transforms.records import Article
 
 
-def _annotate(keyed):
+def _annotate(keyed) -> Iterable[Article]:
+    # Annotated: Beam's own inference of this generator guesses ints, and picks the wrong coder.
     _, grouped = keyed
     copies = list(grouped[DUPLICATES])
     outlets = tuple(sorted({d.outlet_name for d in copies if d.outlet_name}))
     for article in grouped[ARTICLES]:
-        yield dataclasses.replace(article, cluster_id=article.article_id, duplicate_count=len(copies),
-                                  duplicate_outlets=outlets)
+        yield article._replace(cluster_id=article.article_id, duplicate_count=len(copies), duplicate_outlets=outlets)
 
 
 class AnnotateClusters(beam.PTransform):

@@ -9,8 +9,8 @@ result is the same whatever the runner, worker count or input order.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
+from typing import Iterable
 
 import apache_beam as beam
 
@@ -26,13 +26,13 @@ def keep_order(article: Article) -> tuple:
     return (published is None, published or _LATEST, article.article_id, article.source, article.locator)
 
 
-def repoint(keyed):
+def repoint(keyed) -> Iterable[Duplicate]:
     """(id, {"kept": [id kept instead], "duplicates": [...]}) in: the duplicates pointing at an
     article that itself lost its group now point at the article kept instead."""
     _, grouped = keyed
     kept = list(grouped["kept"])
     for duplicate in grouped["duplicates"]:
-        yield dataclasses.replace(duplicate, duplicate_of=kept[0]) if kept else duplicate
+        yield duplicate._replace(duplicate_of=kept[0]) if kept else duplicate
 
 
 class _KeepFirstFn(beam.DoFn):

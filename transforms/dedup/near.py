@@ -11,8 +11,6 @@ smallest id. The others become ``near_duplicate`` rows pointing at it.
 """
 from __future__ import annotations
 
-import dataclasses
-
 import apache_beam as beam
 
 from newsbeam.transforms.dedup.minhash import THRESHOLD, MinHasher, band_keys, estimate
@@ -32,7 +30,7 @@ class AddMinHash(ItemFn):
         self._hasher = MinHasher()
 
     def handle(self, article: Article):
-        yield dataclasses.replace(article, minhash=self._hasher.signature(article.text).tobytes())
+        yield article._replace(minhash=self._hasher.signature(article.text).tobytes())
 
 
 def _ref(article_id: str, published, source: str, locator: str, history: bool) -> tuple:

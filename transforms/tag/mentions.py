@@ -12,7 +12,6 @@ adhésion, вступ, ...).
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import re
 from typing import NamedTuple, Optional
 
@@ -128,7 +127,7 @@ class _TagFn(ItemFn):
             self._ukraine.inc()
         if "nato_ukraine_membership" in columns["tags"]:
             self._membership.inc()
-        yield dataclasses.replace(article, **columns)
+        yield article._replace(**columns)
 
 
 class TagMentions(beam.PTransform):

@@ -6,7 +6,6 @@ turn into a path outside the output folder.
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 import unicodedata
 
@@ -60,9 +59,8 @@ def conform(table: str, row):
                and f.name not in ("ingested_at", "run_id")]  # stamped by the writer
     if missing:
         raise ValueError(f"{table} row without {', '.join(missing)}")
-    changed = {field.name: _scrubbed(getattr(row, field.name)) for field in dataclasses.fields(row)
-               if isinstance(getattr(row, field.name), (str, list, tuple, dict))}
-    return dataclasses.replace(row, **changed)
+    return row._replace(**{name: _scrubbed(value) for name, value in zip(row._fields, row)
+                           if isinstance(value, (str, list, tuple, dict))})
 
 
 class _KeyRowFn(ItemFn):
