@@ -179,14 +179,22 @@ FETCH_CHECKS = {f.name: _fetch_check(f.name, f.default) for f in dataclasses.fie
 def _fetch(value):
     if not isinstance(value, dict):
         raise TypeError(f"a mapping of fetch setting -> value (known: {', '.join(FETCH_CHECKS)})")
+    return _checked(value, FETCH_CHECKS, TypeError,
+                    lambda key: f"a mapping of fetch settings; '{key}' is not one (known: {', '.join(FETCH_CHECKS)})",
+                    lambda key, _, exc: f"a mapping of fetch settings; '{key}' must be {exc}")
+
+
+def _checked(values: dict, checks: dict, error: type, unknown, bad) -> dict:
+    """``values`` each passed through its check; ``error(unknown(key))`` for a key without one,
+    ``error(bad(key, value, exc))`` for a value its check refuses."""
     checked = {}
-    for key, item in value.items():
-        if key not in FETCH_CHECKS:
-            raise TypeError(f"a mapping of fetch settings; '{key}' is not one (known: {', '.join(FETCH_CHECKS)})")
+    for key, value in values.items():
+        if key not in checks:
+            raise error(unknown(key))
         try:
-            checked[key] = FETCH_CHECKS[key](item)
+            checked[key] = checks[key](value)
         except TypeError as exc:
-            raise TypeError(f"a mapping of fetch settings; '{key}' must be {exc}") from None
+            raise error(bad(key, value, exc)) from None
     return checked
 
 
@@ -231,15 +239,9 @@ assert set(CHECKS) == {f.name for f in dataclasses.fields(Config)}
 
 def check_values(values: dict, where: str) -> dict:
     """Normalized copies of ``values``; ConfigError names the first bad key."""
-    checked = {}
-    for key, value in values.items():
-        if key not in CHECKS:
-            raise ConfigError(f"{where}: unknown key '{key}' (known keys: {', '.join(sorted(CHECKS))})")
-        try:
-            checked[key] = CHECKS[key](value)
-        except TypeError as exc:
-            raise ConfigError(f"{where}: key '{key}' must be {exc}, got {shown(value)}") from None
-    return checked
+    return _checked(values, CHECKS, ConfigError,
+                    lambda key: f"{where}: unknown key '{key}' (known keys: {', '.join(sorted(CHECKS))})",
+                    lambda key, value, exc: f"{where}: key '{key}' must be {exc}, got {shown(value)}")
 
 
 def read_config_file(path: str) -> dict:
