@@ -1,19 +1,20 @@
-"""The pipeline, stage by stage: read -> parse -> extract -> dedup -> tag -> write."""
+"""The pipeline, stage by stage: read -> parse -> extract -> tag -> sign -> spill -> dedup -> write."""
 from __future__ import annotations
 
 import apache_beam as beam
 
 from newsbeam.pipeline.plan import Plan
 from newsbeam.transforms.dedup import Deduplicate
-from newsbeam.transforms.dedup.history import ReadHistory
+from newsbeam.transforms.dedup.seen import SkipWrittenUrls
+from newsbeam.transforms.dedup.sign import SignArticles
 from newsbeam.transforms.extract.articles import ExtractArticles
-from newsbeam.transforms.names import ARTICLES, DOCUMENTS, DUPLICATES, ERRORS, FILES, LOG, ROWS
+from newsbeam.transforms.names import ARTICLES, DAMAGED, DOCUMENTS, ERRORS, FILES, INDEX, LOG
 from newsbeam.transforms.parse.documents import ParseDocuments
 from newsbeam.transforms.read.feeds import ReadFeeds
 from newsbeam.transforms.read.files import ReadInputFiles
 from newsbeam.transforms.tag.mentions import TagMentions
-from newsbeam.transforms.write.parquet import WritePartitionedParquet, WriteRunLog
-from newsbeam.transforms.write.partition import KeyByPartition
+from newsbeam.transforms.write.parquet import WriteRunLog, WriteTables
+from newsbeam.transforms.write.spill import KEYS, REFS, SpillArticles
 
 FEEDS_LOG = "feeds"  # the run log of what happened to each feed, read back for the manifest
 
@@ -24,6 +25,8 @@ class IngestNews(beam.PTransform):
     Every input item leaves as exactly one row (an article, a duplicate or an
     error: the stages' error outputs are flattened into one errors table) or is
     counted as skipped, because an earlier run in this output already wrote it.
+    An article's full row is spilled once it is tagged and signed; dedup decides
+    on keys, and the writer of each partition applies the decisions to the rows.
     Every stage's outputs are read the same way, ``result[NAME]``.
     """
 
@@ -40,19 +43,19 @@ class IngestNews(beam.PTransform):
             documents.append(parsed[DOCUMENTS])
             errors += [read[ERRORS], parsed[ERRORS]]
         if plan.feeds:
-            fetched = pbegin | "ReadFeeds" >> ReadFeeds(plan.feeds, plan.fetch, plan.feed_state)
+            fetched = pbegin | "ReadFeeds" >> ReadFeeds(plan.feeds, plan.fetch, plan.feed_state,
+                                                        unfetched=SkipWrittenUrls(plan.output))
             documents.append(fetched[DOCUMENTS])
             errors.append(fetched[ERRORS])
             _ = fetched[LOG] | "FeedLog" >> WriteRunLog(plan.output, run.run_id, FEEDS_LOG)
         extracted = (documents | "AllDocuments" >> beam.Flatten()
                      | "Extract" >> ExtractArticles(run, plan.extract))
-        history = extracted[ARTICLES] | "ReadHistory" >> ReadHistory(plan.output, run, plan.dedup_window_days)
-        deduped = {ARTICLES: extracted[ARTICLES], "history": history} | "Dedup" >> Deduplicate()
-        tagged = deduped[ARTICLES] | "Tag" >> TagMentions(plan.lexicon)
-        articles = tagged[ARTICLES] | "PartitionArticles" >> KeyByPartition(ARTICLES, run)
-        duplicates = deduped[DUPLICATES] | "PartitionDuplicates" >> KeyByPartition(DUPLICATES, run)
-        errors = ((*errors, extracted[ERRORS], deduped[ERRORS], tagged[ERRORS], articles[ERRORS], duplicates[ERRORS])
+        tagged = extracted[ARTICLES] | "Tag" >> TagMentions(plan.lexicon)
+        signed = tagged[ARTICLES] | "Sign" >> SignArticles()
+        spilled = signed[ARTICLES] | "Spill" >> SpillArticles(plan.output, run)
+        deduped = spilled[KEYS] | "Dedup" >> Deduplicate(plan.output, plan.dedup_window_days, run.ingest_date)
+        _ = deduped[DAMAGED] | "DamagedLog" >> WriteRunLog(plan.output, run.run_id, DAMAGED)
+        errors = ((*errors, extracted[ERRORS], tagged[ERRORS], signed[ERRORS], spilled[ERRORS])
                   | "AllErrors" >> beam.Flatten())
-        keyed = (articles[ROWS], duplicates[ROWS], (errors | "PartitionErrors" >> KeyByPartition(ERRORS, run))[ROWS]
-                 ) | "AllRows" >> beam.Flatten()
-        return keyed | "Write" >> WritePartitionedParquet(plan.output, run)
+        return ({"refs": spilled[REFS], "decisions": deduped["decisions"], INDEX: deduped[INDEX], ERRORS: errors}
+                | "Write" >> WriteTables(plan.output, run))

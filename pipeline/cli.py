@@ -94,10 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="exit with status 3 when any error row was written")
     run.add_argument("--run-id", metavar="ID",
                      help="run id for file names and the manifest; refused (exit 2) if the output already has it")
+    run.add_argument("--reprocess", action="store_true", default=None,
+                     help="read every input file, even those an earlier run ingested unchanged")
     run.add_argument("--wait-for-lock", type=float, metavar="SECONDS", dest="wait_for_lock_seconds",
                      help="wait up to SECONDS for another run's output lock instead of exiting with status 4")
     run.add_argument("--dedup-window-days", type=int, metavar="N",
-                     help="cross-run dedup reads earlier output dated within N days of each article (default 30)")
+                     help="near-duplicates are looked for among earlier articles dated within N days of each "
+                     "article (default 30); exact copies in the whole output")
     run.add_argument("--user-agent", metavar="UA", help="User-Agent for feed and page requests")
     run.add_argument("--allow-private-network", action="store_true", default=None,
                      help="let feeds and pages resolve to private, loopback or link-local addresses")
@@ -166,7 +169,7 @@ def _config_from(args: argparse.Namespace):
              "extraction": args.extraction, "min_text_chars": args.min_text_chars,
              "extract_timeout_seconds": args.extract_timeout_seconds,
              "max_input_bytes": args.max_input_bytes, "max_item_bytes": args.max_item_bytes,
-             "fail_on_errors": args.fail_on_errors,
+             "fail_on_errors": args.fail_on_errors, "reprocess": args.reprocess,
              "run_id": args.run_id, "wait_for_lock_seconds": args.wait_for_lock_seconds,
              "log_level": args.log_level, "log_format": args.log_format,
              "dedup_window_days": args.dedup_window_days}

@@ -48,6 +48,7 @@ class Config:
     max_input_bytes: int = 50 * 1024 * 1024
     max_item_bytes: int = 10 * 1024 * 1024
     fail_on_errors: bool = False
+    reprocess: bool = False
     dedup_window_days: int = 30
     run_id: Optional[str] = None
     wait_for_lock_seconds: float = 0.0
@@ -226,6 +227,7 @@ CHECKS = {
     "max_input_bytes": _int(1),
     "max_item_bytes": _int(1),
     "fail_on_errors": _bool,
+    "reprocess": _bool,
     "dedup_window_days": _int(0),
     "run_id": _run_id,
     "wait_for_lock_seconds": _seconds,

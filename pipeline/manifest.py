@@ -27,8 +27,9 @@ def versions() -> dict:
     return found
 
 
-def counts_from(counters: dict, files: list[dict], files_matched: int) -> dict:
-    """The run's accounting from Beam counters (items in) and committed files (rows out)."""
+def counts_from(counters: dict, files: list[dict], files_matched: int, files_unchanged: int = 0) -> dict:
+    """The run's accounting from Beam counters (items in) and committed files (rows out). A file
+    an earlier run ingested unchanged is one input item, skipped without being read."""
     def rows(table):
         return sum(f["rows"] for f in files if f["table"] == table)
 
@@ -37,13 +38,14 @@ def counts_from(counters: dict, files: list[dict], files_matched: int) -> dict:
 
     return {
         "files_matched": files_matched,
+        "files_unchanged": files_unchanged,
         "files_read": count(names.READ_FILES),
         "bytes_read": count(names.READ_BYTES),
-        "input_items": count(names.ITEMS),
+        "input_items": count(names.ITEMS) + files_unchanged,
         "articles": rows(names.ARTICLES),
         "duplicates": rows(names.DUPLICATES),
         "errors": rows(names.ERRORS),
-        "skipped": count(names.SKIPPED),
+        "skipped": count(names.SKIPPED) + files_unchanged,
         "errors_by_stage": {stage: count(names.errors_metric(stage)) for stage in names.STAGES},
         "duplicates_by_reason": {reason: count(names.duplicates_metric(reason)) for reason in names.REASONS},
         "dedup": {"history_rows": count(names.HISTORY_ROWS), "history_files": count(names.HISTORY_FILES),
@@ -51,7 +53,7 @@ def counts_from(counters: dict, files: list[dict], files_matched: int) -> dict:
                   "history_damaged_files": count(names.HISTORY_DAMAGED_FILES),
                   "oversized_buckets": count(names.OVERSIZED_BUCKETS),
                   "oversized_bucket_members_dropped": count(names.OVERSIZED_BUCKET_MEMBERS)},
-        "articles_mentioning": {"nato": count(names.TAG_NATO), "ukraine": count(names.TAG_UKRAINE)},
+        "articles_mentioning": {"nato": count(names.WRITE_NATO), "ukraine": count(names.WRITE_UKRAINE)},
         "files_written": len(files),
         "feeds": {name.split(".", 1)[1]: count(name) for name in names.FEED_COUNTS},
         "pages": {"fetched": count(names.PAGES_FETCHED), "fallbacks": count(names.PAGES_FALLBACKS),

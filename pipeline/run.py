@@ -32,7 +32,10 @@ from newsbeam.pipeline.lock import LockLost, OutputLock
 from newsbeam.pipeline.plan import Plan
 from newsbeam.pipeline.runner import is_direct, make_runner, runner_name
 from newsbeam.pipeline.stage_times import stage_seconds
-from newsbeam.transforms.names import DAMAGED, EXTRACT_MICROS, FILES, METRICS_NAMESPACE, RUNS
+from newsbeam.transforms.dedup.index import index_files, read_index_footer, rebuild_index, replace_index
+from newsbeam.transforms.names import DAMAGED, EXTRACT_MICROS, FILES, INDEX, METRICS_NAMESPACE, RUNS, TABLES
+from newsbeam.transforms.read.ledger import FILES as LEDGER
+from newsbeam.transforms.read.ledger import ledger_file, ledger_table, split_unchanged, write_ledger
 from newsbeam.transforms.read.feed_state import read_state, save_state, state_path, updated_state
 from newsbeam.transforms.read.files import InputError, match_inputs
 from newsbeam.transforms.records import RunContext
@@ -41,9 +44,9 @@ from newsbeam.transforms.tag.lexicon import LexiconError, load_lexicon
 from newsbeam.transforms.write.commit import (CommitError, apply_renames, check_commit, failure_reason, finish_commit,
                                               remove_interrupted_staging, remove_staging, unfinished_journals,
                                               write_journal)
-from newsbeam.transforms.write.damage import log_damaged
+from newsbeam.transforms.write.damage import damage_of, log_damaged
 from newsbeam.transforms.write.parquet import read_run_log
-from newsbeam.transforms.write.storage import ensure_dir
+from newsbeam.transforms.write.storage import ensure_dir, staging_dir
 
 _LOG = logging.getLogger("newsbeam.run")
 
@@ -172,6 +175,31 @@ def recover_output(output: str, run_id: str) -> None:
         _LOG.warning("removed the uncommitted files of interrupted run(s) %s", ", ".join(leftovers))
 
 
+def ensure_index(output: str) -> list[dict]:
+    """Before the run reads it: an output whose tables have rows but whose dedup index is missing
+    (written before there was one) or damaged gets its index rebuilt from the tables. Returns the
+    damage records found."""
+    damaged = [record for record in (damage_of(read_index_footer, path) for path in index_files(output)) if record]
+    if not damaged and index_files(output):
+        return []
+    table, table_damage = rebuild_index(output)
+    if not table.num_rows and not damaged:
+        return table_damage
+    log_damaged(_LOG, damaged, "the dedup index is rebuilt from the tables")
+    _LOG.warning("rebuilding the dedup index of %s from its tables (%d rows)", output, table.num_rows)
+    replace_index(output, table)
+    return damaged + table_damage
+
+
+def stage_ledger(output: str, run_id: str, inputs: list) -> dict:
+    """The run's list of files read, staged to be committed with its data."""
+    relative = ledger_file(FileSystems.join(INDEX, LEDGER), run_id)
+    staged = FileSystems.join(staging_dir(output, run_id), relative)
+    write_ledger(ledger_table(inputs, run_id), staged)
+    return {"table": LEDGER, "partition": "", "path": FileSystems.join(output, relative), "staged": staged,
+            "rows": len(inputs)}
+
+
 def _discard_staging(output: str, run_id: str) -> None:
     try:
         remove_staging(output, run_id)
@@ -224,33 +252,42 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
     lock = cleanup.enter_context(OutputLock(output, run.run_id, command, options, config.wait_for_lock_seconds))
     recover_output(output, run.run_id)
     refuse_reused_run_id(output, run.run_id)
-    feed_state, damaged = read_state(output) if config.feeds else ({}, [])
-    log_damaged(_LOG, damaged, "feed state counted as empty: every feed is fetched unconditionally")
+    damaged = ensure_index(output)
+    matched = inputs
+    inputs, unchanged, ledger_damage = (inputs, [], []) if config.reprocess else split_unchanged(output, inputs)
+    damaged += ledger_damage
+    feed_state, state_damage = read_state(output) if config.feeds else ({}, [])
+    log_damaged(_LOG, state_damage, "feed state counted as empty: every feed is fetched unconditionally")
+    damaged += state_damage
     plan = Plan.of(config, output, run, inputs, lexicon, feed_state)
     feeds = plan.feeds
     preflight = time.monotonic() - clock
-    _LOG.info("run %s: %d input files, %d feeds -> %s (%s)", run.run_id, len(inputs), len(feeds), output,
-              runner_name(options))
-    pipeline = beam.Pipeline(runner=make_runner(options), options=options)
-    _ = pipeline | "IngestNews" >> IngestNews(plan)
+    _LOG.info("run %s: %d input files (%d unchanged since an earlier run, not read), %d feeds -> %s (%s)",
+              run.run_id, len(matched), len(unchanged), len(feeds), output, runner_name(options))
 
     status, error, files, counters, sums, feed_log, stages = "succeeded", None, [], {}, {}, [], {}
     staged: list[dict] = []
     try:
-        result = pipeline.run()
-        result.wait_until_finish()
-        counters, sums = _metrics(result)
-        stages = stage_seconds(result)
-        staged = read_run_log(output, run.run_id, FILES)
-        files = [{k: record[k] for k in ("table", "partition", "path", "rows")} for record in staged]
-        feed_log = read_run_log(output, run.run_id, FEEDS_LOG)
-        damaged += _history_damage(output, run.run_id)
+        if inputs or feeds:  # else nothing is new: no pipeline to build
+            pipeline = beam.Pipeline(runner=make_runner(options), options=options)
+            _ = pipeline | "IngestNews" >> IngestNews(plan)
+            result = pipeline.run()
+            result.wait_until_finish()
+            counters, sums = _metrics(result)
+            stages = stage_seconds(result)
+            staged = read_run_log(output, run.run_id, FILES)
+            feed_log = read_run_log(output, run.run_id, FEEDS_LOG)
+            damaged += _history_damage(output, run.run_id)
+        if inputs:
+            staged.append(stage_ledger(output, run.run_id, inputs))
+        files = [{k: record[k] for k in ("table", "partition", "path", "rows")} for record in staged
+                 if record["table"] in TABLES]  # the data files; the run's index files are committed with them
     except Exception as exc:  # noqa: BLE001 - reported in the manifest and as exit status 1
         status, error = "failed", f"{type(exc).__name__}: {exc}"
         _LOG.error("run %s failed: %s", run.run_id, error)
         _discard_staging(output, run.run_id)
     seconds = time.monotonic() - clock
-    counts = manifests.counts_from(counters, files, files_matched=len(inputs))
+    counts = manifests.counts_from(counters, files, files_matched=len(matched), files_unchanged=len(unchanged))
     counts["damaged_files"] = len(damaged)
     manifest = {
         "run_id": run.run_id,
@@ -260,7 +297,8 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
         "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(),
         "ingested_at": run.ingested_at.isoformat(),
         "output": output,
-        "inputs": {"specs": list(config.input), "files": len(inputs), "feeds": len(feeds)},
+        "inputs": {"specs": list(config.input), "files": len(matched), "unchanged_files": len(unchanged),
+                   "feeds": len(feeds)},
         "runner": runner_name(options),
         "config": redact_tree(config.as_dict()),  # analysts read manifests: no keys, tokens or passwords
         "beam_args": redact_argv(list(beam_argv)),

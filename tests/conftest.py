@@ -51,7 +51,9 @@ PART = re.compile(r"^(articles|duplicates)/date=\d{4}-\d{2}-\d{2}/outlet=[a-z0-9
 
 
 def parquet_files(output: Path) -> set[str]:
-    return {p.relative_to(output).as_posix() for p in output.rglob("*.parquet")}
+    """The data files of the three tables (``_`` folders: staging, index, are not tables)."""
+    return {p.relative_to(output).as_posix() for p in output.rglob("*.parquet")
+            if not any(part.startswith("_") for part in p.relative_to(output).parts)}
 
 
 def check_accounting(output: Path, manifest: dict | None = None) -> dict:

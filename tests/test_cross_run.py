@@ -22,12 +22,16 @@ def articles_ids(output: Path) -> list[str]:
 def test_same_input_twice_adds_no_rows(tmp_path):
     assert run_newsbeam("--input", f"{SAMPLES}/**", "--output", tmp_path, "--run-id", "one") == 0
     assert run_newsbeam("--input", f"{SAMPLES}/**", "--output", tmp_path, "--run-id", "two") == 0
-    first, second = sorted(manifests(tmp_path), key=lambda m: m["run_id"] != "one")
-    for manifest in (first, second):
+    assert run_newsbeam("--input", f"{SAMPLES}/**", "--output", tmp_path, "--run-id", "three", "--reprocess") == 0
+    first, second, third = sorted(manifests(tmp_path), key=lambda m: ["one", "two", "three"].index(m["run_id"]))
+    for manifest in (first, second, third):
         check_accounting(tmp_path, manifest)
-    assert (second["counts"]["articles"], second["counts"]["duplicates"]) == (0, 0)
-    # everything but the broken JSONL line (an error row each run) was written before
-    assert second["counts"]["skipped"] == first["counts"]["articles"] + first["counts"]["duplicates"] == 17
+    # unchanged files are recognised before they are read: each one item, skipped
+    assert (second["counts"]["files_read"], second["counts"]["files_unchanged"]) == (0, 10)
+    assert (second["counts"]["input_items"], second["counts"]["skipped"], second["files"]) == (10, 10, [])
+    # read again on request: everything but the broken JSONL line (an error row each run) was written before
+    assert (third["counts"]["articles"], third["counts"]["duplicates"]) == (0, 0)
+    assert third["counts"]["skipped"] == first["counts"]["articles"] + first["counts"]["duplicates"] == 17
     ids = articles_ids(tmp_path)
     assert len(ids) == len(set(ids)) == 13
 

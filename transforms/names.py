@@ -22,9 +22,10 @@ STAGE_READ, STAGE_FETCH, STAGE_DECODE, STAGE_PARSE, STAGE_EXTRACT = "read", "fet
 STAGE_DEDUP, STAGE_TAG, STAGE_WRITE = "dedup", "tag", "write"
 STAGES = (STAGE_READ, STAGE_FETCH, STAGE_DECODE, STAGE_PARSE, STAGE_EXTRACT, STAGE_DEDUP, STAGE_TAG, STAGE_WRITE)
 
-# ``reason`` of a duplicates row.
+# ``reason`` of a duplicates row: how it relates to the article its ``duplicate_of`` names.
 SAME_URL, SAME_CONTENT, NEAR_DUPLICATE = "same_url", "same_content", "near_duplicate"
-REASONS = (SAME_URL, SAME_CONTENT, NEAR_DUPLICATE)
+SAME_STORY = "same_story"  # in that article's story only through other copies (its own text differs more)
+REASONS = (SAME_URL, SAME_CONTENT, NEAR_DUPLICATE, SAME_STORY)
 
 # ``date_source`` of an article: where its date came from.
 DATE_PUBLISHED = "published"        # the source's own metadata: feed, JSONL, page or sidecar
@@ -38,6 +39,7 @@ STAGING = "_staging"    # _staging/<run_id>/<table>/<partition>/part-<run_id>-<n
 RUNS = "_runs"          # _runs/<run_id>.json, the manifests
 STATE = "_state"        # _state/feeds.json, conditional-GET validators
 LOCK = "_lock.json"     # the output lock
+INDEX = "_index"        # _index/part-<run_id>.parquet, the dedup keys of every row written (see dedup/index.py)
 
 
 def partition_folder(table: str, date: str, outlet: str | None = None) -> str:
@@ -77,9 +79,10 @@ HISTORY_FILES, HISTORY_ROWS = "history.files", "history.rows"
 HISTORY_SIGNATURE_ROWS, HISTORY_DAMAGED_FILES = "history.signature_rows", "history.damaged_files"
 SKIPPED = "dedup.skipped_seen"
 OVERSIZED_BUCKETS, OVERSIZED_BUCKET_MEMBERS = "dedup.oversized_buckets", "dedup.oversized_bucket_members"
-TAG_ARTICLES, TAG_NATO, TAG_UKRAINE, TAG_MEMBERSHIP = (
+TAG_ARTICLES, TAG_NATO, TAG_UKRAINE, TAG_MEMBERSHIP = (  # items tagged (their copies included)
     "tag.articles", "tag.nato_articles", "tag.ukraine_articles", "tag.membership_articles")
 WRITE_FILES = "write.files"
+WRITE_NATO, WRITE_UKRAINE = "write.nato_articles", "write.ukraine_articles"  # articles written that mention them
 
 
 def errors_metric(stage: str) -> str:

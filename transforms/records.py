@@ -61,6 +61,7 @@ class InputFile:
     path: str
     size: int
     hints: tuple = ()  # sorted (key, value) pairs from _meta.yaml, hashable and picklable
+    mtime: float = 0.0  # seconds since the epoch, as the filesystem reports it
 
 
 @dataclasses.dataclass(frozen=True)

@@ -85,17 +85,24 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 _BAND_BITS = 56
 
 
-def band_keys(signature: bytes) -> list[int]:
-    """One integer key per band: the band's number in the top 8 bits, a 56-bit mix of the
-    band's values below (vectorized: a history of millions of rows is keyed in seconds)."""
+_BAND_NUMBERS = np.arange(BANDS, dtype=np.int64) << _BAND_BITS
+
+
+def band_array(signature: bytes) -> np.ndarray:
+    """One int64 key per band: the band's number in the top bits, a 56-bit mix of the band's
+    values below, so keys of different bands never meet. Vectorized."""
     values = np.frombuffer(signature, dtype=np.uint32).astype(np.uint64).reshape(BANDS, ROWS)
     mixed = np.zeros(BANDS, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for column in range(ROWS):
             mixed = (mixed ^ values[:, column]) * _MIX
             mixed ^= mixed >> np.uint64(29)
-    low = mixed >> np.uint64(64 - _BAND_BITS)
-    return [(band << _BAND_BITS) | int(key) for band, key in enumerate(low)]
+    return _BAND_NUMBERS | (mixed >> np.uint64(64 - _BAND_BITS)).astype(np.int64)
+
+
+def band_keys(signature: bytes) -> list[int]:
+    """The band keys as Python ints (Beam keys)."""
+    return band_array(signature).tolist()
 
 
 def estimate(a: bytes, b: bytes) -> float:

@@ -1,71 +1,86 @@
-"""Skip what an earlier run already wrote: same canonical URL, same content or same id.
+"""The items an earlier run already wrote: the same canonical URL, or the same source and place.
 
-The seen set is the output itself: the keys of every articles and duplicates
-row ever written, whatever its date (see :mod:`.history`). It streams
-past the run's own keys (a side input the size of the run) once, and only the
-history keys that match one are joined with the articles (CoGroupByKey): the
-cost per history row is a set lookup, and no worker holds the history.
+The seen set is the output's own dedup index (:mod:`.index`), matched against this run's keys
+there, so only matching keys ever reach this step, as the numbers of the items they skip. A
+copy of an earlier article from elsewhere (another URL, another source) is not skipped: it
+becomes a duplicates row pointing at that article (see :mod:`.clusters`), whichever run it
+arrives in.
 """
 from __future__ import annotations
 
 import apache_beam as beam
+import numpy as np
 
-from newsbeam.transforms.names import ARTICLES, SKIPPED, counter
-from newsbeam.transforms.records import Article
-# An article id is derived from the URL or the content, so it repeats what the first two
-# keys say; it is checked too because it is what must never be written twice.
-SEEN_KEYS = ("url", "content_hash", "article_id")
-
-
-def _unseen(keyed, counter):
-    _, grouped = keyed
-    if list(grouped["seen"]):
-        for _ in grouped["current"]:
-            counter.inc()
-        return
-    yield from grouped["current"]
+from newsbeam.transforms.dedup.index import HistoryRow, MatchIndex, RunKeys
+from newsbeam.transforms.dedup.keys import url_key
+from newsbeam.transforms.extract.ids import canonical_url
+from newsbeam.transforms.names import ROWS, SKIPPED, counter
 
 
-class _KeepUnseenFn(beam.DoFn):
+def skipped_items(row: HistoryRow, wanted: RunKeys) -> list[int]:
+    """The run's items an index row matched by URL or by source and place."""
+    if row.kind == "source_key":
+        return [row.key]
+    if row.kind == "url_key":
+        return wanted.items_of_url(row.key)
+    return []
+
+
+class SeenItems(beam.PTransform):
+    """``(history rows, run keys)`` in; the numbers of the run's items an earlier run wrote out, once each."""
+
+    def expand(self, inputs):
+        history, wanted = inputs
+        return (history
+                | "SkippedItems" >> beam.FlatMap(skipped_items, beam.pvalue.AsSingleton(wanted))
+                | "OncePerItem" >> beam.Distinct())
+
+
+class _UrlKeysFn(beam.CombineFn):
+    """URL keys in; a RunKeys asking the index for those URLs only."""
+
+    def create_accumulator(self):
+        return []
+
+    def add_input(self, accumulator, key):
+        accumulator.append(key)
+        return accumulator
+
+    def merge_accumulators(self, accumulators):
+        return [key for accumulator in accumulators for key in accumulator]
+
+    def extract_output(self, accumulator) -> RunKeys:
+        nothing = np.empty(0, dtype=np.int64)
+        return RunKeys(url_key=np.unique(np.asarray(accumulator, dtype=np.int64)), source_key=nothing,
+                       content_key=nothing, id_key=nothing, bands=nothing, window=frozenset())
+
+
+class _KeepUnwrittenFn(beam.DoFn):
     def __init__(self):
         self._skipped = counter(SKIPPED)
 
     def process(self, keyed):
-        yield from _unseen(keyed, self._skipped)
+        _, grouped = keyed
+        documents = list(grouped["document"])
+        if list(grouped["written"]):
+            self._skipped.inc(len(documents))
+            return
+        yield from documents
 
 
-def _keys(row: dict) -> list[tuple[str, str]]:
-    """(field, value) of each key a written row has."""
-    return [(field, row[field]) for field in SEEN_KEYS if row.get(field)]
+class SkipWrittenUrls(beam.PTransform):
+    """Documents with a URL in (feed entries, before their pages are fetched); those whose
+    canonical URL no earlier run wrote out. The others are counted as skipped, never fetched."""
 
+    def __init__(self, output: str):
+        super().__init__()
+        self._output = output
 
-def _article_keys(article: Article) -> list[tuple[str, str]]:
-    """(field, value) of each key an article has."""
-    return [(field, getattr(article, field)) for field in SEEN_KEYS if getattr(article, field)]
-
-
-def _key(article: Article, field: str) -> str:
-    """The article's key of that field, or a key of its own that no history row has."""
-    return getattr(article, field) or "\x1f".join(("none", article.article_id, article.source, article.locator))
-
-
-class SkipSeen(beam.PTransform):
-    """``{"articles", "history"}`` in; the articles whose URL, content and id no history row has."""
-
-    def expand(self, inputs):
-        articles, history = inputs[ARTICLES], inputs["history"]
-        run_keys = beam.pvalue.AsSingleton(
-            articles | "RunKeys" >> beam.FlatMap(_article_keys)
-            | "GatherRunKeys" >> beam.combiners.ToList() | "AsKeySet" >> beam.Map(frozenset))
-        matching = history | "MatchingKeys" >> beam.FlatMap(
-            lambda row, wanted: [key for key in _keys(row) if key in wanted], run_keys)
-        unseen = articles
-        for field in SEEN_KEYS:
-            label = field.title().replace("_", "")
-            seen_keys = matching | f"HistoryBy{label}" >> beam.FlatMap(
-                lambda key, f=field: [(key[1], None)] if key[0] == f else [])
-            current = unseen | f"CurrentBy{label}" >> beam.Map(lambda a, f=field: (_key(a, f), a))
-            unseen = ({"current": current, "seen": seen_keys}
-                      | f"JoinSeen{label}" >> beam.CoGroupByKey()
-                      | f"KeepUnseen{label}" >> beam.ParDo(_KeepUnseenFn()))
-        return unseen
+    def expand(self, documents):
+        keyed = documents | "KeyByUrl" >> beam.Map(lambda doc: (url_key(canonical_url(doc.url)) or 0, doc))
+        wanted = keyed | "Keys" >> beam.Keys() | "UrlKeys" >> beam.CombineGlobally(_UrlKeysFn())
+        written = ((wanted | "MatchIndex" >> MatchIndex(self._output))[ROWS]
+                   | "WrittenUrls" >> beam.FlatMap(lambda row: [(row.key, True)] if row.kind == "url_key" else []))
+        return ({"document": keyed, "written": written}
+                | "JoinWritten" >> beam.CoGroupByKey()
+                | "KeepUnwritten" >> beam.ParDo(_KeepUnwrittenFn()))

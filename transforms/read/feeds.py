@@ -175,13 +175,19 @@ def _by_host(label: str):
 
 
 class ReadFeeds(beam.PTransform):
-    """Feed specs in; ``documents``, ``errors`` and ``log`` (one record per feed) out."""
+    """Feed specs in; ``documents``, ``errors`` and ``log`` (one record per feed) out.
 
-    def __init__(self, feeds: list[FeedSpec], settings: FetchSettings, state: dict):
+    ``unfetched``, when given, is applied to the entries before their pages are fetched: a
+    transform that keeps only the entries whose page is still wanted (the run passes one that
+    drops, and counts as skipped, the entries whose canonical URL the output already has)."""
+
+    def __init__(self, feeds: list[FeedSpec], settings: FetchSettings, state: dict,
+                 unfetched: beam.PTransform | None = None):
         super().__init__()
         self._feeds = feeds
         self._settings = settings
         self._state = state
+        self._unfetched = unfetched
 
     def expand(self, pbegin):
         key, group, batch = _by_host("Feeds")
@@ -193,8 +199,9 @@ class ReadFeeds(beam.PTransform):
         if not self._settings.fetch_pages:
             return {DOCUMENTS: feeds[DOCUMENTS], ERRORS: feeds[ERRORS], LOG: feeds[LOG]}
         linked = feeds[DOCUMENTS] | "HasPage" >> beam.Partition(lambda doc, _: 0 if doc.url else 1, 2)
+        wanted = linked[0] | "NotYetWritten" >> self._unfetched if self._unfetched else linked[0]
         key, group, batch = _by_host("Pages")
-        pages = (linked[0] | key | group | batch
+        pages = (wanted | key | group | batch
                  | "FetchPages" >> beam.ParDo(_FetchPagesFn(self._settings)).with_outputs(ERRORS, main=DOCUMENTS))
         documents = (pages[DOCUMENTS], linked[1]) | "AllEntries" >> beam.Flatten()
         errors = (feeds[ERRORS], pages[ERRORS]) | "AllFetchErrors" >> beam.Flatten()

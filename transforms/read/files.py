@@ -92,7 +92,7 @@ def _hints_for(name: str, sidecar: dict) -> tuple:
 def match_inputs(specs: Iterable[str]) -> list[InputFile]:
     """Every file the input globs name, sorted and without repeats; raises InputError for
     a glob that matches nothing."""
-    found: dict[str, int] = {}
+    found: dict[str, tuple[int, float]] = {}
     for spec in specs:
         patterns = _globstar_variants(_as_pattern(spec))
         try:
@@ -104,14 +104,15 @@ def match_inputs(specs: Iterable[str]) -> list[InputFile]:
         if not files:
             raise InputError(f"input {spec!r} matched no files")
         for meta in files:
-            found[meta.path] = meta.size_in_bytes
+            found[meta.path] = (meta.size_in_bytes, meta.last_updated_in_seconds or 0.0)
     sidecars: dict[str, dict] = {}
     inputs = []
     for path in sorted(found):
         folder, name = FileSystems.split(path)
         if folder not in sidecars:
             sidecars[folder] = _sidecar_hints(folder)
-        inputs.append(InputFile(path=path, size=found[path], hints=_hints_for(name, sidecars[folder])))
+        size, mtime = found[path]
+        inputs.append(InputFile(path=path, size=size, mtime=mtime, hints=_hints_for(name, sidecars[folder])))
     return inputs
 
 

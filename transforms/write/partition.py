@@ -17,6 +17,7 @@ from newsbeam.transforms.records import RunContext, scrub_surrogates
 from newsbeam.transforms.write.schema import SCHEMAS
 
 SLUG_MAX = 64
+FILLED_BY_WRITER = ("ingested_at", "run_id", "cluster_id")  # the run's stamp, and the story dedup decides
 UNKNOWN_OUTLET = "unknown"
 _NOT_SLUG = re.compile(r"[^a-z0-9._-]+")
 
@@ -56,7 +57,7 @@ def conform(table: str, row):
     """The row as its table's Parquet file can hold it: strings encodable as UTF-8, and every
     required column present (ValueError names a missing one)."""
     missing = [f.name for f in SCHEMAS[table] if not f.nullable and getattr(row, f.name, None) is None
-               and f.name not in ("ingested_at", "run_id")]  # stamped by the writer
+               and f.name not in FILLED_BY_WRITER]
     if missing:
         raise ValueError(f"{table} row without {', '.join(missing)}")
     return row._replace(**{name: _scrubbed(value) for name, value in zip(row._fields, row)

@@ -10,7 +10,7 @@ from newsbeam.transforms.dedup.minhash import NUM_PERM, MinHasher, band_keys, es
 def test_signature_is_the_same_in_another_process():
     text = "Die NATO und die Ukraine verhandeln in Brüssel über neue Sicherheitsgarantien für Kiew."
     here = MinHasher().signature(text).tobytes().hex()
-    code = ("from transforms.dedup.minhash import MinHasher; "
+    code = ("from newsbeam.transforms.dedup.minhash import MinHasher; "
             f"print(MinHasher().signature({text!r}).tobytes().hex())")
     there = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env={"PYTHONHASHSEED": "12345", "PATH": "/usr/bin:/bin"}).stdout.strip()

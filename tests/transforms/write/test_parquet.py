@@ -5,11 +5,12 @@ import apache_beam as beam
 import pyarrow.parquet as pq
 import pytest
 
-from newsbeam.transforms.names import ARTICLES, ERRORS, FILES, ROWS, STAGING
+from newsbeam.transforms.dedup.keys import Decision
+from newsbeam.transforms.names import ERRORS, FILES, INDEX, STAGING
 from newsbeam.transforms.records import Article, RunContext, error_row
 from newsbeam.transforms.write.commit import apply_renames
-from newsbeam.transforms.write.parquet import WritePartitionedParquet, read_run_log
-from newsbeam.transforms.write.partition import KeyByPartition
+from newsbeam.transforms.write.parquet import WriteTables, read_run_log
+from newsbeam.transforms.write.spill import KEYS, REFS, SpillArticles
 from tests.conftest import beam_test_pipeline
 
 RUN = RunContext("w1", dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc))
@@ -26,11 +27,13 @@ def article(n, outlet, day, **overrides):
 
 
 def write(output, articles, errors=()):
+    """The write stage on its own: every article spilled, decided to be an article, written."""
     with beam_test_pipeline() as p:
-        keyed = ((p | "A" >> beam.Create(articles) | "KeyA" >> KeyByPartition(ARTICLES, RUN))[ROWS],
-                 (p | "E" >> beam.Create(list(errors)) | "KeyE" >> KeyByPartition(ERRORS, RUN))[ROWS]
-                 ) | beam.Flatten()
-        _ = keyed | WritePartitionedParquet(str(output), RUN)
+        spilled = p | "A" >> beam.Create(articles) | SpillArticles(str(output), RUN)
+        decisions = spilled[KEYS] | beam.Map(lambda key: Decision(key.item, key.partition))
+        _ = ({"refs": spilled[REFS], "decisions": decisions, INDEX: p | "I" >> beam.Create([]),
+              ERRORS: (spilled[ERRORS], p | "E" >> beam.Create(list(errors))) | beam.Flatten()}
+             | WriteTables(str(output), RUN))
     apply_renames(str(output), RUN.run_id, read_run_log(str(output), RUN.run_id, FILES))  # the driver's commit
 
 
