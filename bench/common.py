@@ -19,7 +19,6 @@ PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 sys.path.insert(0, str(ROOT))
 
 from newsbeam.pipeline.runner import make_runner  # noqa: E402
-from tests.support.corpus import article  # noqa: E402,F401  (re-exported for the benchmarks)
 
 
 def _save(items, path):

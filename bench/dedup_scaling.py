@@ -2,12 +2,12 @@
 
 Documents are generated inside the pipeline (so no run pays for shipping them),
 5% of them near-duplicate copies of others. Each size runs twice: a bare
-pipeline that only generates and counts the documents, and the same pipeline
-with the Deduplicate stage; the stage's cost is the difference. The history
-case writes 1M article rows (random signatures) as Parquet partitions and reads
-them back through ReadHistory, as a real run does. MinHash cost per document
-is compared with datasketch's ``update_batch`` on the same shingles, in the
-same run.
+pipeline that only generates (and signs) the documents' keys and counts them,
+and the same pipeline with the Deduplicate stage; the stage's cost is the
+difference. The history case puts 1M article rows (random keys and signatures)
+in the output's dedup index, which Deduplicate matches as a real run does.
+MinHash cost per document is compared with datasketch's ``update_batch`` on the
+same shingles, in the same run.
 
     .venv/bin/python -m bench.dedup_scaling [--sizes 10000 100000] [--history 1000000]
 """
@@ -22,23 +22,19 @@ import time
 from pathlib import Path
 
 import apache_beam as beam
-import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from bench.common import article, run_and_collect
-from newsbeam.transforms.dedup.history import ReadHistory
-from newsbeam.transforms.write.schema import TIMESTAMP
-from tests.support.corpus import article_text, variant, vocabulary
+from bench.common import run_and_collect
+from bench.incremental import synthetic_index
 from newsbeam.transforms.dedup import Deduplicate
+from newsbeam.transforms.dedup.keys import ItemKey
 from newsbeam.transforms.dedup.minhash import NUM_PERM, MinHasher, shingles
-from newsbeam.transforms.records import RunContext
+from tests.support.corpus import article, article_text, variant, vocabulary
 
 DAY = dt.datetime(2025, 3, 15, 8, tzinfo=dt.timezone.utc)
 WORDS = vocabulary()
 
 
-def make_doc(i: int) -> dict:
+def make_doc(i: int):
     """Document i; every 20th is a near-duplicate copy of an earlier one."""
     if i % 20 == 19:
         source = i - 19
@@ -49,46 +45,35 @@ def make_doc(i: int) -> dict:
                    f"outlet-{i % 50}")
 
 
-def timed(n: int, dedup: bool, history_dir: str | None = None) -> float:
-    run = RunContext("bench", DAY)
+class _KeyFn(beam.DoFn):
+    """Document number in; its signed key out."""
 
+    def setup(self):
+        self._hasher = MinHasher()
+
+    def process(self, i: int):
+        doc = make_doc(i)
+        yield ItemKey.of(doc._replace(minhash=self._hasher.signature(doc.text).tobytes()),
+                         f"date={DAY.date()}/outlet={doc.outlet_name}")
+
+
+def timed(n: int, dedup: bool, output: str) -> float:
     def build(p):
-        docs = p | "Ids" >> beam.Create(range(n)) | "Spread" >> beam.Reshuffle() | "Generate" >> beam.Map(make_doc)
+        keys = p | "Ids" >> beam.Create(range(n)) | "Spread" >> beam.Reshuffle() | "Keys" >> beam.ParDo(_KeyFn())
         if not dedup:
-            return {"count": docs | "Count" >> beam.combiners.Count.Globally()}
-        history = (docs | "History" >> ReadHistory(history_dir, run, 30) if history_dir
-                   else p | "NoHistory" >> beam.Create([]))
-        out = {"articles": docs, "history": history} | Deduplicate()
-        return {"articles": out["articles"] | "CountA" >> beam.combiners.Count.Globally(),
-                "duplicates": out["duplicates"] | "CountD" >> beam.combiners.Count.Globally()}
+            return {"count": keys | "Count" >> beam.combiners.Count.Globally()}
+        decisions = (keys | Deduplicate(output, 30, DAY.date().isoformat()))["decisions"]
+        return {"decided": decisions | "CountDecided" >> beam.combiners.Count.Globally()}
     found, seconds = run_and_collect(build)
     if dedup:
-        assert found["articles"][0] + found["duplicates"][0] <= n
+        assert found["decided"][0] <= n
     return seconds
-
-
-def write_history(folder: Path, rows: int, files: int = 30) -> None:
-    rng = np.random.default_rng(7)
-    per = rows // files
-    for f in range(files):
-        day = (DAY - dt.timedelta(days=15) + dt.timedelta(days=f)).date().isoformat()
-        ids = [f"{f:04d}{i:028x}" for i in range(per)]
-        table = pa.table({
-            "article_id": ids, "url": [f"https://old.example/{x}" for x in ids], "content_hash": ids,
-            "published_at": pa.array([DAY - dt.timedelta(days=15 - f)] * per, TIMESTAMP),
-            "outlet_name": ["old"] * per, "source": ["old"] * per, "locator": [""] * per,
-            "minhash": pa.array([row.tobytes() for row in
-                                 rng.integers(0, 2**32, size=(per, NUM_PERM), dtype=np.uint32)], pa.binary()),
-        })
-        target = folder / "articles" / f"date={day}" / "outlet=old"
-        target.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, target / "part-history-0.parquet", compression="zstd")
 
 
 def minhash_cost(docs: int = 1000) -> tuple[float, float]:
     from datasketch import MinHash
 
-    texts = [make_doc(i)["text"] for i in range(docs)]
+    texts = [make_doc(i).text for i in range(docs)]
     hasher = MinHasher()
     started = time.perf_counter()
     for text in texts:
@@ -110,8 +95,9 @@ def main() -> None:
     print(f"dedup stage scaling on {os.cpu_count()} cores (DirectRunner, in-process)")
     print(f"{'case':<34}{'bare s':>9}{'with dedup s':>14}{'stage s':>9}{'ms/doc':>9}")
     stage = {}
+    empty = tempfile.mkdtemp()
     for n in args.sizes:
-        bare, full = timed(n, False), timed(n, True)
+        bare, full = timed(n, False, empty), timed(n, True, empty)
         stage[n] = full - bare
         print(f"{f'{n:,} documents':<34}{bare:>9.1f}{full:>14.1f}{stage[n]:>9.1f}{stage[n] / n * 1000:>9.2f}")
     if len(args.sizes) >= 2:
@@ -121,10 +107,10 @@ def main() -> None:
     if args.history:
         with tempfile.TemporaryDirectory() as tmp:
             started = time.perf_counter()
-            write_history(Path(tmp), args.history)
-            print(f"(wrote {args.history:,} history rows in {time.perf_counter() - started:.0f} s)")
+            synthetic_index(Path(tmp), args.history)
+            print(f"(wrote {args.history:,} index rows in {time.perf_counter() - started:.0f} s)")
             n = args.sizes[0]
-            bare, full = timed(n, False), timed(n, True, tmp)
+            bare, full = timed(n, False, tmp), timed(n, True, tmp)
             print(f"{f'{n:,} documents, {args.history:,} history':<34}{bare:>9.1f}{full:>14.1f}{full - bare:>9.1f}"
                   f"{(full - bare) / n * 1000:>9.2f}")
     ours, theirs = minhash_cost()

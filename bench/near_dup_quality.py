@@ -18,17 +18,23 @@ import argparse
 import datetime as dt
 import json
 import random
+import tempfile
 
 import apache_beam as beam
 
-from bench.common import SHARED, article, run_and_collect
-from tests.support.corpus import corpus, variant
+from bench.common import SHARED, run_and_collect
+from tests.support.corpus import article, corpus, variant
 from newsbeam.transforms.extract.clean_text import clean_dump
 from newsbeam.transforms.dedup import Deduplicate
+from newsbeam.transforms.dedup.keys import ItemKey
+from newsbeam.transforms.dedup.minhash import MinHasher
 from newsbeam.transforms.dedup.minhash import jaccard, shingles
 
 BUCKETS = [(0.0, 0.3), (0.3, 0.5), (0.5, 0.6), (0.6, 0.75), (0.75, 0.9), (0.9, 1.01)]
 EARLY, LATE = dt.datetime(2025, 3, 1, 8, tzinfo=dt.timezone.utc), dt.datetime(2025, 3, 1, 9, tzinfo=dt.timezone.utc)
+
+
+HASHER = MinHasher()
 
 
 def originals() -> tuple[list[str], str]:
@@ -63,7 +69,7 @@ def main() -> None:
     texts, where = originals()
     rng = random.Random(2025)
     originals_rows = [article(t, f"https://original.example/{i}", EARLY, "original") for i, t in enumerate(texts)]
-    original_ids = {row["article_id"] for row in originals_rows}
+    original_ids = {row.article_id for row in originals_rows}
     results, cross_merges = [], 0
     for r in range(rounds):
         copies = []
@@ -72,12 +78,17 @@ def main() -> None:
             copies.append((i, jaccard(shingles(text), shingles(copied)),
                            article(copied, f"https://copy-{r}.example/{i}", LATE, "copy")))
         rows = originals_rows + [c[2] for c in copies]
-        found, _ = run_and_collect(lambda p: dict(
-            {"articles": p | beam.Create(rows), "history": p | "NoHistory" >> beam.Create([])} | Deduplicate()))
-        pointing = {d["article_id"]: d["duplicate_of"] for d in found["duplicates"]}
-        cross_merges += sum(1 for d in found["duplicates"] if d["article_id"] in original_ids)
+        keys = [ItemKey.of(row._replace(minhash=HASHER.signature(row.text).tobytes()), "date=2025-03-01/outlet=o")
+                for row in rows]
+        ids = {key.item: key.article_id for key in keys}
+        with tempfile.TemporaryDirectory() as empty:
+            found, _ = run_and_collect(lambda p: {"decisions": (
+                p | beam.Create(keys) | Deduplicate(empty, 30, "2025-03-01"))["decisions"]})
+        copied = [d for d in found["decisions"] if d.duplicate_of is not None]
+        pointing = {ids[d.item]: d.duplicate_of for d in copied}
+        cross_merges += sum(1 for d in copied if ids[d.item] in original_ids)
         for i, similarity, row in copies:
-            results.append((similarity, pointing.get(row["article_id"]) == originals_rows[i]["article_id"]))
+            results.append((similarity, pointing.get(row.article_id) == originals_rows[i].article_id))
     print(f"near-duplicate quality: {len(texts)} originals ({where}), {rounds} rounds, {len(results)} pairs")
     print(f"{'shingle Jaccard':<18}{'pairs':>7}{'merged':>8}{'merge rate':>12}")
     for low, high in BUCKETS:

@@ -138,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     compact.add_argument("--wait-for-lock", type=float, default=0.0, metavar="SECONDS",
                          help="wait up to SECONDS for a run's output lock instead of exiting with status 4")
     compact.add_argument("--date", action="append", metavar="YYYY-MM-DD", help="only these dates; repeatable")
+    compact.add_argument("--rebuild-index", action="store_true",
+                         help="rebuild the dedup index from the tables instead of merging its files")
     validate = commands.add_parser("validate", help="check a config, or an output, without running the pipeline",
                                    description="With --config: check keys and types, Beam options, the lexicon "
                                    "and the inputs; with --check-feeds, that every feed answers and parses. With "
@@ -252,7 +254,7 @@ def stats_command(args: argparse.Namespace, rest: list[str]) -> int:
 def compact_command(args: argparse.Namespace, rest: list[str]) -> int:
     """Compaction holds the output lock (no run commits meanwhile) and first completes any
     commit a run left unfinished, so that it merges whole runs."""
-    from newsbeam.pipeline.compact import CompactError, compact
+    from newsbeam.pipeline.compact import CompactError, compact, compact_index
     from newsbeam.pipeline.lock import LockHeld, OutputLock
     from newsbeam.pipeline.run import new_run_id, recover_output
     from newsbeam.transforms.write.commit import CommitError
@@ -266,6 +268,7 @@ def compact_command(args: argparse.Namespace, rest: list[str]) -> int:
         with OutputLock(args.output, name, "compact", wait_seconds=args.wait_for_lock):
             recover_output(args.output, name)
             done = compact(args.output, args.date)
+            index = compact_index(args.output, args.rebuild_index)
     except LockHeld as exc:
         return _locked(exc)
     except (CompactError, CommitError) as exc:
@@ -277,6 +280,9 @@ def compact_command(args: argparse.Namespace, rest: list[str]) -> int:
                   + "; ".join(f"{d['path']}: {d['error']}" for d in item["damaged"]))
         else:
             print(f"{item['table']}/{item['partition']}: {item['files']} files -> 1 ({item['rows']} rows)")
+    if index:
+        print(f"dedup index: {index['files']} file(s) -> 1 ({index['rows']} rows"
+              + (", rebuilt from the tables" if index.get("rebuilt") else "") + ")")
     print(f"compacted {len(done) - len(left)} partition(s)"
           + (f"; left {len(left)} with damaged files (see `newsbeam validate --output`)" if left else ""))
     return EXIT_USAGE if left else EXIT_OK

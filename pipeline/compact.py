@@ -9,6 +9,10 @@ is checked before the swap, and a file a run committed meanwhile is moved
 into the new folder, so no row is lost or duplicated. Local outputs only:
 object stores have no atomic folder swap. A partition holding a damaged file
 (see :mod:`newsbeam.transforms.write.damage`) is left as it is and reported with the file.
+
+The dedup index's per-run files, and the per-run lists of input files read, are merged into
+one file each too (or the index rebuilt from the tables, on request or when one of its files
+does not read), so that a run's reading of them stays a few files however many runs there were.
 """
 from __future__ import annotations
 
@@ -21,10 +25,13 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
 
-from newsbeam.transforms.write.damage import UNREADABLE, DamagedFile, damage, open_parquet
-from newsbeam.transforms.write.schema import SORT_KEYS
+from newsbeam.transforms.dedup.index import index_files, read_index, read_index_footer, rebuild_index, replace_index
 from newsbeam.transforms.names import STAGING, TABLES, partition_glob, path_date
+from newsbeam.transforms.read.ledger import ledger_dir, ledger_file, merge_ledger, write_ledger
+from newsbeam.transforms.write.damage import UNREADABLE, DamagedFile, damage, damage_of, open_parquet
+from newsbeam.transforms.write.schema import SORT_KEYS
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -91,6 +98,32 @@ def compact_partition(output: Path, table: str, folder: Path) -> dict | None:
             os.rename(late, folder / late.name)
     shutil.rmtree(work)
     return {"table": table, "partition": partition, "files": len(files), "rows": merged.num_rows}
+
+
+def compact_index(output: str, rebuild: bool = False) -> dict | None:
+    """Merge the per-run dedup index files into one (and the per-run lists of files read); with
+    ``rebuild``, or when an index file does not read, rebuild the index from the tables."""
+    files = index_files(output)
+    damaged = [record for record in (damage_of(read_index_footer, path) for path in files) if record]
+    if rebuild or damaged:
+        table, _ = rebuild_index(output)
+        replace_index(output, table, "rebuilt")
+        result = {"table": "_index", "files": len(files), "rows": table.num_rows, "rebuilt": True,
+                  "damaged": damaged}
+    elif len(files) > 1:
+        table, _ = read_index(output)
+        replace_index(output, table, "compacted")
+        result = {"table": "_index", "files": len(files), "rows": table.num_rows}
+    else:
+        result = None
+    ledger, merged = merge_ledger(output)
+    if len(merged) > 1:
+        final = ledger_file(ledger_dir(output), f"compacted-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S%f}")
+        temporary = FileSystems.join(ledger_dir(output), "." + FileSystems.split(final)[1] + ".tmp")
+        write_ledger(ledger, temporary)
+        FileSystems.rename([temporary], [final])
+        FileSystems.delete(merged)
+    return result
 
 
 def compact(output: str, dates: list[str] | None = None) -> list[dict]:

@@ -207,6 +207,13 @@ def _discard_staging(output: str, run_id: str) -> None:
         _LOG.warning("could not remove the staging folder of run %s: %s", run_id, exc)
 
 
+def _commit_order(record: dict) -> tuple:
+    """Tables in their order, then the index and the file ledger (the journal makes the commit
+    all or nothing whatever the order; a fixed one makes cut commits reproducible)."""
+    rank = TABLES.index(record["table"]) if record["table"] in TABLES else len(TABLES)
+    return rank, record["table"], record["partition"], record["path"]
+
+
 def commit(output: str, lock: OutputLock, staged: list[dict], manifest: dict, feed_state: Optional[dict]) -> None:
     """Commit this run's staged files and bookkeeping, all or nothing (see :mod:`newsbeam.transforms.write.commit`).
 
@@ -280,6 +287,7 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
             damaged += _history_damage(output, run.run_id)
         if inputs:
             staged.append(stage_ledger(output, run.run_id, inputs))
+        staged.sort(key=_commit_order)
         files = [{k: record[k] for k in ("table", "partition", "path", "rows")} for record in staged
                  if record["table"] in TABLES]  # the data files; the run's index files are committed with them
     except Exception as exc:  # noqa: BLE001 - reported in the manifest and as exit status 1

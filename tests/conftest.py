@@ -88,7 +88,7 @@ def rows(output: Path, table: str, where: str = "true") -> list[dict]:
 @pytest.fixture
 def s3_output(monkeypatch):
     """An output on a real S3-compatible server on loopback, and the options to reach it."""
-    with s3_server(monkeypatch) as (endpoint, client):
+    with s3_server(monkeypatch.setenv) as (endpoint, client):
         yield "s3://news/out", PipelineOptions(["--s3_endpoint_url", endpoint, "--s3_region_name", "us-east-1"]), client
 
 

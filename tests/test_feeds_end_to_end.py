@@ -18,31 +18,46 @@ VOCABULARY = ("alliance border budget capital ceasefire coalition command convoy
               "veteran volunteer warship winter airfield bridge cabinet cyber diplomat embassy factory").split()
 
 
-def test_twenty_feeds_of_twenty_articles_then_nothing_new(tmp_path):
+def publish(site: Site, outlets: int, stories: int, version: int) -> list[dict]:
+    """``outlets`` feeds of ``stories`` entries each, every story its own page and text."""
+    feeds = []
+    for f in range(outlets):
+        entries = []
+        for a in range(stories):
+            path = f"/outlet-{f}/story-{a}.html"
+            words = random.Random(f * 100 + a).sample(VOCABULARY, 36)  # every story its own text
+            paragraphs = [f"Story {a} of outlet {f}: NATO and Ukraine, " + " ".join(words[:12]) + ".",
+                          "The second paragraph: " + " ".join(words[12:24]) + ".",
+                          "Officials said: " + " ".join(words[24:]) + "."]
+            site.add(path, article_page(f"Outlet {f} story {a}", paragraphs))
+            entries.append({"title": f"Outlet {f} story {a}", "link": site.url(path),
+                            "pubDate": f"Tue, {a % 28 + 1:02d} Sep 2025 {f:02d}:00:00 GMT",
+                            "description": f"Short teaser {f}-{a}."})
+        feeds.append({"url": site.add(f"/outlet-{f}/feed.xml", rss(entries), etag=f'"feed-{f}-v{version}"'),
+                      "outlet": f"Outlet {f}"})
+    return feeds
+
+
+def test_twenty_feeds_of_twenty_articles_then_nothing_new_then_only_new_pages_fetched(tmp_path):
     output = tmp_path / "out"
     with Site() as site:
-        feeds = []
-        for f in range(20):
-            entries = []
-            for a in range(20):
-                path = f"/outlet-{f}/story-{a}.html"
-                words = random.Random(f * 100 + a).sample(VOCABULARY, 36)  # every story its own text
-                paragraphs = [f"Story {a} of outlet {f}: NATO and Ukraine, " + " ".join(words[:12]) + ".",
-                              "The second paragraph: " + " ".join(words[12:24]) + ".",
-                              "Officials said: " + " ".join(words[24:]) + "."]
-                site.add(path, article_page(f"Outlet {f} story {a}", paragraphs))
-                entries.append({"title": f"Outlet {f} story {a}", "link": site.url(path),
-                                "pubDate": f"Tue, {a + 1:02d} Sep 2025 {f:02d}:00:00 GMT",
-                                "description": f"Short teaser {f}-{a}."})
-            feeds.append({"url": site.add(f"/outlet-{f}/feed.xml", rss(entries), etag=f'"feed-{f}-v1"'),
-                          "outlet": f"Outlet {f}"})
+        feeds = publish(site, 20, 20, 1)
         first = run_feeds(tmp_path, output, feeds, "first", concurrency=16, per_host_concurrency=8)
         second = run_feeds(tmp_path, output, feeds, "second", concurrency=16, per_host_concurrency=8)
+        publish(site, 20, 22, 2)  # every feed gains two entries
+        site.hits.clear()
+        third = run_feeds(tmp_path, output, feeds, "third", concurrency=16, per_host_concurrency=8)
+        page_requests = [hit.path for hit in site.hits if "/story-" in hit.path]
     assert first["counts"]["articles"] == 400 and first["counts"]["pages"]["fetched"] == 400
     assert second["counts"]["feeds"]["not_modified"] == 20 and second["counts"]["input_items"] == 0
     assert second["files"] == []
+    # the server's own log: only the 40 new entries' pages were fetched; the 400 known ones were not
+    assert len(page_requests) == len(set(page_requests)) == 40
+    assert all(path.endswith(("story-20.html", "story-21.html")) for path in page_requests)
+    assert (third["counts"]["articles"], third["counts"]["skipped"], third["counts"]["pages"]["fetched"]) == \
+        (40, 400, 40)
     articles = rows(tmp_path / "out", "articles")
-    assert len(articles) == 400
+    assert len(articles) == 440
     assert {a["text_source"] for a in articles} == {"page"} and {a["date_source"] for a in articles} == {"published"}
     assert all(a["text"].count("\n") == 2 and "second paragraph" in a["text"] for a in articles)
     sample = next(a for a in articles if a["title"] == "Outlet 7 story 4")

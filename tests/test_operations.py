@@ -262,18 +262,24 @@ def test_readme_analysis_examples_agree(samples_output, tmp_path, monkeypatch):
 
 def test_output_on_s3_through_beam_filesystems(tmp_path, monkeypatch):
     """A real S3-compatible server (moto's standalone server) on loopback, not a mocked client."""
-    with s3_server(monkeypatch) as (endpoint, s3):
+    with s3_server(monkeypatch.setenv) as (endpoint, s3):
         options = ["--s3_endpoint_url", endpoint, "--s3_region_name", "us-east-1"]
-        for run_id in ("first", "second"):
+        for run_id, again in (("first", ()), ("second", ("--reprocess",)), ("third", ())):
             assert run_newsbeam("--input", f"{SAMPLES}/**", "--output", "s3://news/out", "--run-id", run_id,
-                                *options) == 0
+                                *options, *again) == 0
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket="news")["Contents"]]
         manifests = {k: json.loads(s3.get_object(Bucket="news", Key=k)["Body"].read())
                      for k in keys if k.startswith("out/_runs/")}
-        first, second = manifests["out/_runs/first.json"], manifests["out/_runs/second.json"]
+        first, second, third = (manifests[f"out/_runs/{run}.json"] for run in ("first", "second", "third"))
         assert first["accounting_ok"] and (first["counts"]["articles"], first["counts"]["duplicates"]) == (13, 4)
-        # the second run read the first one's output back from S3: nothing written twice
+        # the second run read every file again and the first one's dedup index back from S3: nothing
+        # written twice; the third found every file in the S3 file ledger and read none
         assert (second["counts"]["articles"], second["counts"]["skipped"]) == (0, 17)
+        assert (third["counts"]["files_unchanged"], third["counts"]["files_read"], third["files"]) == (10, 0, [])
         reported = {f["path"] for m in manifests.values() for f in m["files"]}
-        assert reported == {f"s3://news/{k}" for k in keys if k.endswith(".parquet")}
+        assert reported == {f"s3://news/{k}" for k in keys if k.endswith(".parquet") and "/_index/" not in k}
+        # the dedup index (the second run added none: nothing new) and the file ledgers of the runs that read
+        assert sorted(k for k in keys if "/_index/" in k) == [
+            "out/_index/files/part-first-0.parquet", "out/_index/files/part-second-0.parquet",
+            "out/_index/part-first-0.parquet"]
         assert not [k for k in keys if "/_staging/" in k]

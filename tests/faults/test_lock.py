@@ -94,7 +94,8 @@ def test_a_second_run_is_refused_or_waits_and_nothing_is_written_twice(tmp_path,
     for manifest in found.values():
         check_accounting(output, manifest)
     assert found["first"]["counts"]["articles"] == 2 and found["third"]["counts"]["articles"] == 0
-    assert found["third"]["counts"]["skipped"] == 3  # the feed's article, the file's article and duplicate
+    # the feed's article, and the input file (its article and duplicate) recognised as unchanged
+    assert (found["third"]["counts"]["skipped"], found["third"]["counts"]["files_unchanged"]) == (2, 1)
     ids = [r["article_id"] for r in rows(output, "articles")]
     assert len(ids) == len(set(ids)) == 2
     assert not (output / "_lock.json").exists()
@@ -136,7 +137,8 @@ def test_a_run_killed_in_its_commit_leaves_a_stale_lock_that_the_next_run_takes_
     for manifest in found.values():
         check_accounting(output, manifest)
     assert found["killed"]["commit_completed_by"] == "next"
-    assert (found["killed"]["counts"]["duplicates"], found["next"]["counts"]["skipped"]) == (1, 2)
+    # the next run skips the killed run's input file as unchanged (its article and duplicate are written)
+    assert (found["killed"]["counts"]["duplicates"], found["next"]["counts"]["files_unchanged"]) == (1, 1)
     assert len(rows(output, "duplicates")) == 1 and len(rows(output, "articles")) == 1
     assert not (output / "_lock.json").exists()
 

@@ -24,9 +24,10 @@ def listening(port: int) -> bool:
 
 
 @contextmanager
-def s3_server(monkeypatch, bucket: str = "news"):
+def s3_server(setenv, bucket: str = "news"):
     """(endpoint URL, boto3 client) of a fresh moto server holding an empty ``bucket``; skips the
-    test when moto or boto3 is not installed. The AWS environment points at it while it runs."""
+    test when moto or boto3 is not installed. ``setenv(name, value)`` (a test's
+    ``monkeypatch.setenv``) points the AWS environment at it."""
     boto3 = pytest.importorskip("boto3")
     server_bin = Path(sys.executable).with_name("moto_server")
     if not server_bin.exists():
@@ -40,7 +41,7 @@ def s3_server(monkeypatch, bucket: str = "news"):
         wait_for(lambda: listening(port), 30, "moto_server")
         for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
                             "AWS_DEFAULT_REGION": "us-east-1"}.items():
-            monkeypatch.setenv(name, value)
+            setenv(name, value)
         endpoint = f"http://127.0.0.1:{port}"
         client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
         client.create_bucket(Bucket=bucket)

@@ -50,6 +50,12 @@ class ItemKey(NamedTuple):
     partition: str        # where the item's row goes, below OUTPUT/<table>/
     minhash: bytes
 
+    @classmethod
+    def of(cls, article, partition: str) -> "ItemKey":
+        """The key of a signed Article whose rows go to ``partition``."""
+        return cls(item_of(article.source, article.locator), article.article_id, article.url, article.content_hash,
+                   article.published_at, article.outlet_name, partition, article.minhash)
+
 
 class Decision(NamedTuple):
     """Where one item goes: an article (``duplicate_of`` None) or a duplicate of that article."""

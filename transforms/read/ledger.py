@@ -21,8 +21,14 @@ from newsbeam.transforms.records import InputFile
 from newsbeam.transforms.write.damage import UNREADABLE, damage
 
 FILES = "files"
-SCHEMA = pa.schema([pa.field("path", pa.string(), nullable=False), pa.field("size", pa.int64(), nullable=False),
+# Paths are kept as bytes: a file name that is not valid UTF-8 (read with surrogate escapes) is
+# still one exact key.
+SCHEMA = pa.schema([pa.field("path", pa.binary(), nullable=False), pa.field("size", pa.int64(), nullable=False),
                     pa.field("mtime", pa.float64(), nullable=False), pa.field("run_id", pa.string(), nullable=False)])
+
+
+def path_key(path: str) -> bytes:
+    return path.encode("utf-8", "surrogateescape")
 
 
 def ledger_dir(output: str) -> str:
@@ -34,7 +40,7 @@ def ledger_file(folder: str, run_id: str) -> str:
 
 
 def ledger_table(inputs: list[InputFile], run_id: str) -> pa.Table:
-    return pa.table({"path": [f.path for f in inputs], "size": [f.size for f in inputs],
+    return pa.table({"path": [path_key(f.path) for f in inputs], "size": [f.size for f in inputs],
                      "mtime": [float(f.mtime) for f in inputs], "run_id": [run_id] * len(inputs)}, schema=SCHEMA)
 
 
@@ -48,19 +54,21 @@ def split_unchanged(output: str, inputs: list[InputFile]) -> tuple[list[InputFil
     ledger files that cannot be read: their files are simply read again)."""
     if not inputs:
         return inputs, [], []
-    wanted = pa.array(sorted({f.path for f in inputs}))
+    wanted = pa.array(sorted({path_key(f.path) for f in inputs}), pa.binary())
     known, damaged = set(), []
     for meta in FileSystems.match([FileSystems.join(ledger_dir(output), "*.parquet")])[0].metadata_list:
         try:
             with FileSystems.open(meta.path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
                 table = pq.read_table(handle, columns=["path", "size", "mtime"])
+            if table.schema.field("path").type != pa.binary():
+                raise pa.ArrowInvalid(f"ledger path column is {table.schema.field('path').type}, not binary")
         except UNREADABLE as exc:
             damaged.append(damage(meta.path, exc))
             continue
         found = table.filter(pc.is_in(table["path"], value_set=wanted))
         known.update(zip(found["path"].to_pylist(), found["size"].to_pylist(), found["mtime"].to_pylist()))
-    new = [f for f in inputs if (f.path, f.size, float(f.mtime)) not in known]
-    return new, [f for f in inputs if (f.path, f.size, float(f.mtime)) in known], damaged
+    new = [f for f in inputs if (path_key(f.path), f.size, float(f.mtime)) not in known]
+    return new, [f for f in inputs if (path_key(f.path), f.size, float(f.mtime)) in known], damaged
 
 
 def merge_ledger(output: str) -> tuple[pa.Table, list[str]]:

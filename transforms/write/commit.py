@@ -100,7 +100,7 @@ def apply_renames(output: str, run_id: str, renames: list[dict]) -> None:
     its copy, and only the staged copy is deleted.
     """
     waiting = _staged_sizes(output, run_id)
-    for number, record in enumerate(sorted(renames, key=lambda r: r["path"])):
+    for number, record in enumerate(renames):  # in the journal's order
         staged, final = record["staged"], record["path"]
         try:
             if staged not in waiting:

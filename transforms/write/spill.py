@@ -66,8 +66,7 @@ class _SpillFn(beam.DoFn):
         partition, article = keyed
         self._buffer.setdefault(partition, []).append(article)
         self._count += 1
-        yield ItemKey(item_of(article.source, article.locator), article.article_id, article.url,
-                      article.content_hash, article.published_at, article.outlet_name, partition, article.minhash)
+        yield ItemKey.of(article, partition)
         if self._count >= FLUSH_ROWS:
             yield from self._flush()
 
