@@ -205,7 +205,8 @@ class _ParseFn(ItemFn):
     def _warc(self, source, stream, hints):
         """A WARC or ARC file's captured pages; its other records are counted by reason."""
         items, passed = 0, {}
-        for outcome in read_records(stream, self._max_item_bytes):
+        arc = source.path.lower().removesuffix(".gz").endswith(".arc")
+        for outcome in read_records(stream, self._max_item_bytes, arc):
             if isinstance(outcome, NotItem):
                 passed[outcome.reason] = passed.get(outcome.reason, 0) + 1
                 self._not_item(outcome.reason).inc()

@@ -25,14 +25,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zlib
 from typing import BinaryIO, Iterator, NamedTuple, Optional, Union
 
-from warcio.archiveiterator import ArchiveIterator
+from warcio.archiveiterator import ARCIterator, WARCIterator
 
 from newsbeam.transforms.names import STAGE_PARSE, STAGE_READ
 from newsbeam.transforms.parse.timestamps import parse_timestamp
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+RECORD_TYPES = ("warcinfo", "response", "resource", "request", "metadata", "revisit", "conversion", "continuation")
 _CHUNK = 1 << 20
 _RECENT = 4096
 _BLANK = b" \t\r\n\x00"
@@ -128,6 +130,20 @@ def _next_start(source: _Source) -> Optional[int]:
             return source.tell()
 
 
+def _is_arc(source: _Source) -> bool:
+    """Whether the stream holds ARC records (its first record is an ARC file header) rather than
+    WARC records. Each file is read as the one or the other, so that damaged bytes cannot pass
+    for a record of the other format."""
+    head = source.read(_RECENT)
+    source.unread(head)
+    if head[:2] == b"\x1f\x8b":
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 64)
+        except zlib.error:
+            return False
+    return head.lstrip().startswith(b"filedesc:")
+
+
 def _mime_and_charset(content_type: str) -> tuple[str, Optional[str]]:
     match = _CHARSET.search(content_type)
     return content_type.split(";", 1)[0].strip().lower(), match.group(1) if match else None
@@ -136,7 +152,7 @@ def _mime_and_charset(content_type: str) -> tuple[str, Optional[str]]:
 def _outcome(record, max_bytes: int) -> Outcome:
     """What one record is; its offset is filled in by the caller."""
     if record.rec_type != "response":
-        return NotItem(0, record.rec_type or "unknown")
+        return NotItem(0, record.rec_type if record.rec_type in RECORD_TYPES else "unknown_type")
     http = record.http_headers
     if http is None or not http.protocol.upper().startswith("HTTP/"):
         return NotItem(0, "not_http")
@@ -155,6 +171,14 @@ def _outcome(record, max_bytes: int) -> Outcome:
     return Capture(0, url, parse_timestamp(record.rec_headers.get_header("WARC-Date")), payload, charset)
 
 
+def _plausible_arc(record) -> bool:
+    """ARC headers are one line of plain fields, which bytes of a damaged record can pass for:
+    a record must name a URL without spaces and a date."""
+    uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+    return (record.rec_type == "warcinfo" or re.fullmatch(r"[a-z][a-z0-9+.-]*:\S+", uri, re.IGNORECASE) is not None) \
+        and parse_timestamp(record.rec_headers.get_header("WARC-Date")) is not None
+
+
 def _damage(start: int, end: Optional[int], reason: str) -> Failure:
     span = f"bytes {start} to {end}" if end is not None else f"bytes {start} to the end of the file"
     return Failure(start, STAGE_READ, "damaged_record",
@@ -162,27 +186,35 @@ def _damage(start: int, end: Optional[int], reason: str) -> Failure:
                                                                    if end is not None else ""))
 
 
-def read_records(stream: BinaryIO, max_bytes: int) -> Iterator[Outcome]:
-    """Every record of a WARC or ARC stream (gzipped per record or not) as what it is, in order.
-    A damaged stretch is one Failure, given when the next readable record (or the end) is found."""
+def read_records(stream: BinaryIO, max_bytes: int, arc: Optional[bool] = None) -> Iterator[Outcome]:
+    """Every record of a WARC or ARC stream (gzipped per record or not) as what it is, in order;
+    ``arc`` says which format it is, else its first record does. A damaged stretch is one
+    Failure, given when the next readable record (or the end) is found."""
     source = _Source(stream)
+    arc = _is_arc(source) if arc is None else arc
     damage: Optional[tuple[int, str]] = None  # where unreadable bytes began, and why
     start = source.tell()
     while True:
-        end = start  # the end of the last complete record
-        records = ArchiveIterator(source, arc2warc=True)
+        end = start  # the end of the last complete record and the blank lines after it
+        records = ARCIterator(source, arc2warc=True) if arc else WARCIterator(source, check_digests=True)
         try:
             for record in records:
                 outcome = _outcome(record, max_bytes)
-                offset, length = records.get_record_offset(), records.get_record_length()  # reads to its end
+                offset = records.get_record_offset()  # reads the record to its end, and blank lines after it
                 if record.raw_stream.limit:
                     raise _Damaged(f"record cut off: {record.raw_stream.limit} of its {record.length} bytes missing")
                 if records.err_count:
                     raise _Damaged("the record does not end where its Content-Length says")
+                if any(problem.startswith("block digest failed") for problem in record.digest_checker.problems):
+                    raise _Damaged("its bytes do not match its WARC-Block-Digest")
+                if arc and not _plausible_arc(record):
+                    raise _Damaged("not an ARC record header")
+                if not end <= offset <= records.offset <= source.tell():
+                    raise _Damaged("its length does not add up")
                 if damage:
                     yield _damage(damage[0], offset, damage[1])
                     damage = None
-                end = offset + length
+                end = records.offset  # where the next record starts
                 yield outcome._replace(offset=offset)
             leftover = source.tell() - end
             more = source.read(_CHUNK)
