@@ -42,6 +42,9 @@ def counts_from(counters: dict, files: list[dict], files_matched: int, files_unc
         "files_read": count(names.READ_FILES),
         "bytes_read": count(names.READ_BYTES),
         "input_items": count(names.ITEMS) + files_unchanged,
+        # records of the inputs that are not input items (a WARC's requests, revisits, ...), by reason
+        "not_items": {name.removeprefix(names.NOT_ITEMS): n for name, n in sorted(counters.items())
+                      if name.startswith(names.NOT_ITEMS)},
         "articles": rows(names.ARTICLES),
         "duplicates": rows(names.DUPLICATES),
         "errors": rows(names.ERRORS),

@@ -33,6 +33,7 @@ DATE_HINT = "date_hint"             # a 'date YYYY-MM[-DD]' marker in a text dum
 DATE_TEXT = "text"                  # a bare dateline in a text dump's page furniture
 DATE_INGESTED = "ingested"          # none known: the run's ingestion time
 DATE_OUT_OF_RANGE = "out_of_range"  # only dates before 1900 or after the run: counted as unknown
+DATE_CRAWLED = "crawled"            # none on the page: a web archive record's capture time (WARC-Date)
 
 # The output folder's layout. Folders starting with '_' are skipped by Hive-style readers.
 STAGING = "_staging"    # _staging/<run_id>/<table>/<partition>/part-<run_id>-<n>.parquet
@@ -70,6 +71,9 @@ METRICS_NAMESPACE = "newsbeam"
 ITEMS = "input.items"  # counted once where each input item is born; the manifest's input_items
 READ_FILES, READ_BYTES = "read.files", "read.bytes"
 PARSE_DOCUMENTS = "parse.documents"
+# Records of an input that are not input items (a WARC's requests, revisits, non-HTML or
+# non-200 responses, ...), one counter per reason: '<prefix><reason>'. Not in the accounting.
+NOT_ITEMS = "parse.not_items."
 FEEDS_FETCHED, FEEDS_NOT_MODIFIED, FEEDS_FAILED = "feeds.fetched", "feeds.not_modified", "feeds.failed"
 FEEDS_MALFORMED, FEEDS_ENTRIES = "feeds.malformed", "feeds.entries"
 FEED_COUNTS = (FEEDS_FETCHED, FEEDS_NOT_MODIFIED, FEEDS_FAILED, FEEDS_MALFORMED, FEEDS_ENTRIES)

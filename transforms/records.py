@@ -66,16 +66,20 @@ class InputFile:
 
 @dataclasses.dataclass(frozen=True)
 class SourceFile:
-    """The raw bytes of one input file, already decompressed, and its format."""
+    """One input file and its format: its bytes, already decompressed; or, when ``streamed``
+    (JSONL, WARC and ARC files, whatever their size), no bytes: the parse stage reads its
+    items from ``path`` one at a time."""
     path: str
-    fmt: str  # txt | html | jsonl | feed
+    fmt: str  # txt | html | jsonl | feed | warc
     data: bytes
     hints: tuple = ()
+    streamed: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
 class Document:
-    """One input item (a text dump, a page, a JSONL line, a feed entry) before extraction.
+    """One input item (a text dump, a page, a JSONL line, a feed entry, a web archive's captured
+    page) before extraction.
 
     ``body`` is plain text when ``body_format`` is ``text`` and markup when it is ``html``;
     ``text_source`` says what it is (``file``, ``page``, ``feed_content``, ``feed_summary``),
@@ -84,7 +88,7 @@ class Document:
     """
     source: str
     source_type: str
-    locator: str  # where inside the source: '' for whole files, 'line 3', 'entry 2'
+    locator: str  # where inside the source: '' for whole files, 'line 3', 'entry 2', 'offset 1234'
     body: str
     body_format: str  # text | html
     url: Optional[str] = None
@@ -95,6 +99,7 @@ class Document:
     language: Optional[str] = None
     text_source: str = "file"
     alternatives: tuple = ()
+    crawl_date: Optional[dt.datetime] = None  # a web archive's capture time: the date when the page gives none
 
     def __post_init__(self):
         # Every string of a Document can be encoded as UTF-8, however it was built: the rows

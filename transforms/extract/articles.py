@@ -23,7 +23,7 @@ from newsbeam.transforms.extract.page_extractor import ExtractionTimeout, Extrac
 from newsbeam.transforms.isolation import ItemFn
 from newsbeam.transforms.names import (ARTICLES, DATE_HINT, DATE_INGESTED, DATE_OUT_OF_RANGE, DATE_PUBLISHED,
                                        DATE_TEXT, ERRORS, EXTRACT_ARTICLES, EXTRACT_MICROS, EXTRACT_TIMEOUTS,
-                                       STAGE_EXTRACT, counter, distribution)
+                                       STAGE_EXTRACT, DATE_CRAWLED, counter, distribution)
 from newsbeam.transforms.parse.html_text import fragment_to_text
 from newsbeam.transforms.parse.timestamps import plausible
 from newsbeam.transforms.records import Article, Document, Extracted, RunContext, error_row
@@ -147,9 +147,11 @@ class _ExtractFn(ItemFn):
             content_hash=text_hash, ingested_at=self._run.ingested_at, run_id=self._run.run_id)
 
     def _date(self, doc: Document, found: Extracted) -> tuple:
-        """(published_at, date_source): the source's own date, else the one found in the text;
-        a date outside the plausible range counts as unknown, and says so."""
-        candidates = ((doc.published_at, DATE_PUBLISHED), (found.published_at, found.date_source))
+        """(published_at, date_source): the source's own date, else the one found in the text,
+        else a web archive's capture date; a date outside the plausible range counts as unknown,
+        and says so."""
+        candidates = ((doc.published_at, DATE_PUBLISHED), (found.published_at, found.date_source),
+                      (doc.crawl_date, DATE_CRAWLED))
         for published, source in candidates:
             if plausible(published, self._run.ingested_at):
                 return published, source

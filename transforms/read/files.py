@@ -22,18 +22,17 @@ import zlib
 from typing import Iterable
 
 import apache_beam as beam
-from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from newsbeam.transforms.bounded_yaml import YamlError, load_yaml
 from newsbeam.transforms.isolation import ItemFn
 from newsbeam.transforms.names import ERRORS, FILES, READ_BYTES, READ_FILES, STAGE_READ, counter
-from newsbeam.transforms.parse.documents import detect_format
+from newsbeam.transforms.parse.documents import STREAMED, detect_format
+from newsbeam.transforms.read.streams import gunzip_capped, open_input
 from newsbeam.transforms.records import InputFile, SourceFile, error_row
 
 SIDECAR = "_meta.yaml"
 SIDECAR_KEYS = ("outlet", "url", "published", "language", "title", "author")
-_CHUNK = 1 << 20
 
 
 class InputError(ValueError):
@@ -122,26 +121,6 @@ def _read_capped(handle, limit: int) -> bytes | None:
     return None if len(data) > limit else data
 
 
-def _gunzip_capped(data: bytes, limit: int) -> bytes | None:
-    """Decompress every gzip member; None when the output would pass ``limit`` (a zip bomb)."""
-    out, total = [], 0
-    while data:
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        while data:
-            chunk = inflater.decompress(data, _CHUNK)
-            total += len(chunk)
-            if total > limit:
-                return None
-            out.append(chunk)
-            data = inflater.unconsumed_tail
-            if inflater.eof:
-                break
-        if not inflater.eof:
-            raise zlib.error("truncated gzip stream")
-        data = inflater.unused_data.lstrip(b"\x00")
-    return b"".join(out)
-
-
 def _not_a_regular_file(path: str) -> str | None:
     """Why a local path cannot be read as a file (a FIFO would block the read forever, a
     device never ends), else None. Object-store paths are always objects."""
@@ -157,7 +136,9 @@ def _not_a_regular_file(path: str) -> str | None:
 
 
 class _ReadFileFn(ItemFn):
-    """A file that cannot be read is one input item, ending as one error row."""
+    """A file that cannot be read is one input item, ending as one error row. A file of a
+    streamed format (JSONL, WARC, ARC) is passed on unread, whatever its size: the parse
+    stage reads it item by item, with a cap per item instead of one per file."""
     STAGE = STAGE_READ
     BIRTHS = True
 
@@ -170,13 +151,17 @@ class _ReadFileFn(ItemFn):
     def handle(self, item: InputFile):
         fmt, compressed = detect_format(item.path)
         problem = self._check(item, fmt)
+        if problem is None and fmt in STREAMED:
+            self._files.inc()
+            yield SourceFile(path=item.path, fmt=fmt, data=b"", hints=item.hints, streamed=True)
+            return
         data = None
         if problem is None:
             try:
-                with FileSystems.open(item.path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+                with open_input(item.path) as handle:
                     data = _read_capped(handle, self._max_bytes)
                 if data is not None and compressed:
-                    data = _gunzip_capped(data, self._max_bytes)
+                    data = gunzip_capped(data, self._max_bytes)
             except (OSError, zlib.error, EOFError) as exc:
                 problem = ("unreadable", f"{type(exc).__name__}: {exc}")
             if problem is None and data is None:
@@ -193,9 +178,9 @@ class _ReadFileFn(ItemFn):
 
     def _check(self, item: InputFile, fmt):
         if fmt is None:
-            return ("unsupported_format", "not a supported file type (.txt, .html/.htm, .jsonl, "
-                                          ".xml/.rss/.atom/.rdf, or any of these .gz)")
-        if item.size > self._max_bytes:
+            return ("unsupported_format", "not a supported file type (.txt, .html/.htm, .jsonl/.ndjson, "
+                                          ".xml/.rss/.atom/.rdf, .warc/.arc, or any of these .gz)")
+        if item.size > self._max_bytes and fmt not in STREAMED:
             return ("too_large", f"{item.size} bytes, more than max_input_bytes={self._max_bytes}")
         special = _not_a_regular_file(item.path)
         if special:

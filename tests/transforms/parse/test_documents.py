@@ -72,7 +72,7 @@ def test_things_that_are_not_feeds_or_not_text_become_errors(parse):
     assert docs == []
     assert sorted((e.source, e.stage, e.error_type) for e in errors) == [
         ("/in/broken.rss", "parse", "not_a_feed"),
-        ("/in/empty.jsonl", "parse", "empty"),
+        ("/in/empty.jsonl", "read", "empty"),
         ("/in/junk.txt", "decode", "undecodable"),
         ("/in/page.xml", "parse", "not_a_feed"),
     ]

@@ -50,7 +50,6 @@ def test_unreadable_inputs_become_error_rows(tmp_path, read_files):
         "huge.txt": b"x" * 20_000,
         "notgzip.html.gz": b"plain bytes, not gzip",
         "empty.txt": b"",
-        "blank.jsonl": b"  \n\n",
         "image.png": b"\x89PNG",
     }
     for name, data in files.items():
@@ -58,10 +57,22 @@ def test_unreadable_inputs_become_error_rows(tmp_path, read_files):
     good, errors = read_files(match_inputs([str(tmp_path / "*")]))
     assert [(f.path.rsplit("/", 1)[1], f.fmt, f.data) for f in good] == [("ok.txt.gz", "txt", "Grüße".encode())]
     assert sorted((e.source.rsplit("/", 1)[1], e.stage, e.error_type) for e in errors) == [
-        ("blank.jsonl", "read", "empty"),
         ("bomb.txt.gz", "read", "too_large"),
         ("empty.txt", "read", "empty"),
         ("huge.txt", "read", "too_large"),
         ("image.png", "read", "unsupported_format"),
         ("notgzip.html.gz", "read", "unreadable"),
     ]
+
+
+def test_streamed_formats_pass_unread_whatever_their_size(tmp_path, read_files):
+    # JSONL and WARC/ARC files are read item by item in the parse stage, with a cap per item:
+    # max_input_bytes (10,000 here) does not apply to them.
+    for name in ("export.jsonl", "export.ndjson.gz", "crawl.warc.gz", "old.arc"):
+        (tmp_path / name).write_bytes(b"x" * 20_000)
+    (tmp_path / "huge.txt").write_bytes(b"x" * 20_000)
+    good, errors = read_files(match_inputs([str(tmp_path / "*")]))
+    assert sorted((f.path.rsplit("/", 1)[1], f.fmt, f.data, f.streamed) for f in good) == [
+        ("crawl.warc.gz", "warc", b"", True), ("export.jsonl", "jsonl", b"", True),
+        ("export.ndjson.gz", "jsonl", b"", True), ("old.arc", "warc", b"", True)]
+    assert [(e.source.rsplit("/", 1)[1], e.error_type) for e in errors] == [("huge.txt", "too_large")]
