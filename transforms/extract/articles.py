@@ -13,6 +13,7 @@ already extracted, so the pool's processes and the worker all stay busy.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import logging
 import os
@@ -103,7 +104,10 @@ class _ExtractFn(DeferredItemFn):
         self._pages = PageExtractor(EXTRACTION_MODES[self._settings.extraction], self._settings.timeout_seconds,
                                     max(1, self._settings.processes))
         self._pages.start()
-        self._language = LanguageDetector()
+        # The language model takes about a second to load (mostly LZMA, which frees the GIL); documents
+        # go on to the extraction processes meanwhile, and the first article waits for it if need be.
+        self._loader = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="newsbeam-language-model")
+        self._language = self._loader.submit(LanguageDetector)
         self._done = 0
         self._started = self._last_report = time.monotonic()
 
@@ -212,11 +216,13 @@ class _ExtractFn(DeferredItemFn):
 
     def _language_of(self, doc: Document, found: Extracted):
         """Detected from the text when there is enough of it; else what the source declares."""
-        detected = self._language.detect(found.text) if len(found.text) >= DETECT_MIN_CHARS else None
-        return detected or doc.language or found.language or self._language.detect(found.text)
+        language = self._language.result()
+        detected = language.detect(found.text) if len(found.text) >= DETECT_MIN_CHARS else None
+        return detected or doc.language or found.language or language.detect(found.text)
 
     def teardown(self):
         self._pages.close()
+        self._loader.shutdown(wait=False)
 
     def _report_progress(self):
         self._done += 1

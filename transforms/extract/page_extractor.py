@@ -167,11 +167,10 @@ class PageExtractor:
         self._trafilatura = None if time_limit > 0 else _quiet_trafilatura()
 
     def start(self) -> None:
-        """Start the children (they load trafilatura while the caller goes on)."""
-        if self._time_limit > 0:
-            for index, child in enumerate(self._slots):
-                if child is None:
-                    self._start(index)
+        """Start a child (it loads trafilatura while the caller goes on); the others start when pages
+        wait for them, so that a small run does not pay for processes it has no pages for."""
+        if self._time_limit > 0 and not any(self._slots):
+            self._start(0)
 
     def submit(self, key: Hashable, html: str, url: Optional[str]) -> None:
         """Hand in a page; its Outcome comes back from :meth:`finished` under ``key``."""
@@ -244,6 +243,8 @@ class PageExtractor:
             if not self._waiting:
                 return
             if child is None:
+                if len(self._waiting) <= sum(1 for other in self._slots if other is not None and not other.busy):
+                    continue  # a child that is starting or idle will take them
                 child = self._start(index)
             if child is None or not child.ready or child.busy:
                 continue

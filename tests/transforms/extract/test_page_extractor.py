@@ -70,11 +70,9 @@ def test_a_page_over_the_limit_is_stopped_and_the_next_page_still_extracts(extra
 
 def test_deep_nesting_and_binary_junk_finish_within_the_limit(extractor):
     pages = extractor(time_limit=10.0)
-    began = time.monotonic()
     for html in (deep_nesting(10_000), binary_blob().decode("latin-1")):
-        page = pages.extract(html, None)
+        page = pages.extract(html, None)  # ExtractionTimeout if over the limit
         assert page is None or len(page.text) < 2000
-    assert time.monotonic() - began < 10
 
 
 def test_the_child_extracts_exactly_what_trafilatura_does_in_process(extractor):
@@ -104,20 +102,17 @@ def test_a_crashed_process_costs_only_its_page_and_is_replaced(extractor):
     """A child killed mid-page (as the OOM killer would): that page is an extractor_crashed outcome; the
     other child's page and the pages still waiting are extracted; a fresh child takes the dead one's place."""
     pages = extractor(time_limit=60.0, processes=2)
-    pages.start()
-    deadline = time.monotonic() + 60
-    while len(extraction_children()) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
     slow = {"slow-a": huge_markup(0.3), "slow-b": huge_markup(0.3) + "<p>b</p>"}
     for key, html in [*slow.items(), *PAGES.items()]:
         pages.submit(key, html, None)
-    while True:  # until both children work on their slow page
+    found, deadline = {}, time.monotonic() + 60
+    while time.monotonic() < deadline:  # until both children work on their slow page
+        found.update(pages.finished(wait=False))  # hands the pages to the children as they become ready
         running = [pid for pid, state in extraction_children().items() if state == "R"]
-        pages.finished(wait=False)  # hands the slow pages to the children as they become ready
-        if len(running) == 2 or time.monotonic() > deadline:
+        if len(running) == 2:
             break
         time.sleep(0.01)
-    assert len(running) == 2, "both children should be extracting"
+    assert len(running) == 2 and not found, "both children should be extracting a slow page"
     before = set(extraction_children())
     os.kill(running[0], signal.SIGKILL)
     found = collect(pages, set(slow) | set(PAGES))
@@ -150,9 +145,13 @@ def test_processes_that_cannot_start_end_as_crashed_pages_not_a_hang(extractor, 
     assert all(isinstance(outcome.error, ExtractorCrashed) for outcome in found.values())
 
 
-def test_closing_ends_the_children(extractor):
-    pages = extractor(time_limit=5.0, processes=2)
+def test_children_start_as_pages_need_them_and_closing_ends_them(extractor):
+    pages = extractor(time_limit=5.0, processes=3)
     pages.extract(SAMPLE_PAGE, None)
-    assert len(extraction_children()) == 2
+    assert len(extraction_children()) == 1  # one page needs one child
+    for key, html in PAGES.items():
+        pages.submit(key, html, None)
+    collect(pages, set(PAGES))
+    assert 1 < len(extraction_children()) <= 3
     pages.close()
     assert extraction_children() == {}
