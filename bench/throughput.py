@@ -116,12 +116,16 @@ PHASES = [  # (label, what the probe times)
 
 
 def probe(argv: list[str]) -> None:
-    """``newsbeam run ARGV`` with its phases timed from inside; prints them as one JSON line. Runs as the
-    whole program of a fresh interpreter (see fixed_cost), so that its imports are the run's own."""
+    """``newsbeam run ARGV`` with its phases timed from inside, wall and CPU seconds of this process;
+    prints them as one JSON line. Runs as the whole program of a fresh interpreter (see fixed_cost),
+    so that its imports are the run's own."""
     import json
     import time
 
-    began = time.perf_counter()
+    def now():
+        return time.perf_counter(), time.process_time()
+
+    began = now()
     import apache_beam as beam
     from apache_beam.runners.portability.fn_api_runner import fn_runner
 
@@ -129,28 +133,30 @@ def probe(argv: list[str]) -> None:
     from newsbeam.pipeline.cli import main
     from newsbeam.transforms.extract import articles
 
-    marks = {"imports": time.perf_counter() - began}
+    marks = {"imports": [a - b for a, b in zip(now(), began)]}
 
     def timed(owner, name, label):
         original = getattr(owner, name)
 
         def wrapper(*args, **kwargs):
-            start = time.perf_counter()
+            start = now()
             try:
                 return original(*args, **kwargs)
             finally:
-                marks[label] = marks.get(label, 0.0) + time.perf_counter() - start
+                spent = marks.setdefault(label, [0.0, 0.0])
+                for i, (a, b) in enumerate(zip(now(), start)):
+                    spent[i] += a - b
         setattr(owner, name, wrapper)
 
     timed(assemble.IngestNews, "expand", "expand")
     timed(beam.Pipeline, "run", "pipeline_run")
     timed(fn_runner.FnApiRunner, "run_stages", "run_stages")
     timed(articles._ExtractFn, "setup", "extract_setup")
-    start = time.perf_counter()
+    start = now()
     status = main(["run", *argv])
-    marks["cli"] = time.perf_counter() - start
-    marks["translate"] = marks["pipeline_run"] - marks["run_stages"]
-    marks["driver"] = marks["cli"] - marks["pipeline_run"] - marks["expand"]
+    marks["cli"] = [a - b for a, b in zip(now(), start)]
+    marks["translate"] = [a - b for a, b in zip(marks["pipeline_run"], marks["run_stages"])]
+    marks["driver"] = [a - b - c for a, b, c in zip(marks["cli"], marks["pipeline_run"], marks["expand"])]
     print(json.dumps({"status": status, **marks}))
 
 
@@ -163,11 +169,13 @@ def fixed_cost(work: Path) -> None:
     marks = json.loads(out.strip().splitlines()[-1])
     print(f"\nfixed cost: newsbeam run over one small page ({SMALL_FILE.name}), in-process: {run['seconds']:.1f} s "
           f"start to exit; {load()}")
-    print(f"  where the seconds go (a probe run of the same command, {seconds:.1f} s):")
+    print(f"  where the seconds go (a probe run of the same command, {seconds:.1f} s; wall, and CPU of the "
+          "main process):")
     print(f"    {'interpreter start (python -c pass)':<58}{bare_seconds:>6.2f} s")
     for label, key in PHASES:
-        print(f"    {label:<58}{marks[key]:>6.2f} s")
-    rest = seconds - bare_seconds - marks["imports"] - marks["cli"]
+        wall, cpu = marks[key]
+        print(f"    {label:<58}{wall:>6.2f} s{cpu:>6.2f} s CPU")
+    rest = seconds - bare_seconds - marks["imports"][0] - marks["cli"][0]
     print(f"    {'exit (children and threads ending, interpreter teardown)':<58}{rest:>6.2f} s")
 
 

@@ -187,6 +187,7 @@ class _ExtractFn(DeferredItemFn):
         # A page's own site name names the outlet of a page read from a file; for feed
         # entries the feed's configured name or the domain does.
         return dataclasses.replace(page, title=title, text=tidy_extracted(page.text, title), text_source=text_source,
+                                   date_source=DATE_PUBLISHED if page.published_at else None,
                                    sitename=page.sitename if doc.source_type == "html" else None)
 
     def _article(self, doc: Document, found: Extracted) -> Article:

@@ -33,7 +33,8 @@ import sys
 import time
 from typing import Callable, Hashable, NamedTuple, Optional
 
-from newsbeam.transforms.names import DATE_PUBLISHED
+# Light imports only: a child starts after every killed page, and Beam (newsbeam.transforms.names
+# imports it) would triple its start-up time and memory.
 from newsbeam.transforms.parse.fields import language_code
 from newsbeam.transforms.parse.timestamps import parse_timestamp
 from newsbeam.transforms.records import Extracted
@@ -74,14 +75,14 @@ def _quiet_trafilatura():
 
 
 def _extract(trafilatura, html: str, url: Optional[str], options: dict) -> Optional[Extracted]:
-    """What trafilatura finds on the page; None when it finds no text."""
+    """What trafilatura finds on the page; None when it finds no text. Its date is the page's own
+    (the caller labels where it came from)."""
     options = {"with_metadata": True, "include_comments": False, **options}
     result = trafilatura.bare_extraction(html, url=url, **options)
     if result is None or not result.text:
         return None
     published = parse_timestamp(result.date)
-    return Extracted(text=result.text, title=result.title, author=result.author, published_at=published,
-                     date_source=DATE_PUBLISHED if published else None, url=result.url,
+    return Extracted(text=result.text, title=result.title, author=result.author, published_at=published, url=result.url,
                      language=language_code(result.language), sitename=result.sitename, text_source="page")
 
 

@@ -155,3 +155,14 @@ def test_children_start_as_pages_need_them_and_closing_ends_them(extractor):
     assert 1 < len(extraction_children()) <= 3
     pages.close()
     assert extraction_children() == {}
+
+
+def test_an_extraction_process_does_not_load_beam():
+    """A child starts after every killed page: it loads trafilatura and newsbeam's records, never Beam,
+    which would triple its start-up time and memory."""
+    import subprocess
+
+    loaded = subprocess.run([sys.executable, "-c", "import sys, newsbeam.transforms.extract.page_extractor as p; "
+                             "p._quiet_trafilatura(); print(sorted(sys.modules))"],
+                            capture_output=True, text=True, check=True).stdout
+    assert "trafilatura" in loaded and "apache_beam" not in loaded
