@@ -87,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--min-text-chars", type=int, metavar="N", help="shorter texts become error rows")
     run.add_argument("--extract-timeout", type=float, metavar="SECONDS", dest="extract_timeout_seconds",
                      help="a page taking longer to extract becomes an error row (timeout); 0: no limit")
+    run.add_argument("--extract-processes", type=int, metavar="N", dest="extract_processes",
+                     help="extraction processes per worker (default 0: the cores, shared among local workers)")
     run.add_argument("--max-input-bytes", type=int, metavar="N", help="larger files become error rows")
     run.add_argument("--max-item-bytes", type=int, metavar="N",
                      help="a larger item (page, dump, JSONL record, feed entry) becomes an error row")
@@ -169,7 +171,7 @@ def _config_from(args: argparse.Namespace):
     flags = {"input": args.input, "feeds": args.feed, "fetch": fetch or None,
              "output": args.output, "outlet": args.outlet, "lexicon": args.lexicon,
              "extraction": args.extraction, "min_text_chars": args.min_text_chars,
-             "extract_timeout_seconds": args.extract_timeout_seconds,
+             "extract_timeout_seconds": args.extract_timeout_seconds, "extract_processes": args.extract_processes,
              "max_input_bytes": args.max_input_bytes, "max_item_bytes": args.max_item_bytes,
              "fail_on_errors": args.fail_on_errors, "reprocess": args.reprocess,
              "run_id": args.run_id, "wait_for_lock_seconds": args.wait_for_lock_seconds,

@@ -45,6 +45,7 @@ class Config:
     extraction: str = "default"
     min_text_chars: int = 50
     extract_timeout_seconds: float = 10.0
+    extract_processes: int = 0
     max_input_bytes: int = 50 * 1024 * 1024
     max_item_bytes: int = 10 * 1024 * 1024
     fail_on_errors: bool = False
@@ -224,6 +225,7 @@ CHECKS = {
     "extraction": _choice(EXTRACTION_MODES),
     "min_text_chars": _int(0),
     "extract_timeout_seconds": _seconds,
+    "extract_processes": _int(0),
     "max_input_bytes": _int(1),
     "max_item_bytes": _int(1),
     "fail_on_errors": _bool,

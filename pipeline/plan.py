@@ -37,6 +37,6 @@ class Plan:
             feed_state=feed_state, lexicon=lexicon,
             extract=ExtractSettings(min_text_chars=config.min_text_chars, extraction=config.extraction,
                                     outlet=config.outlet, timeout_seconds=config.extract_timeout_seconds,
-                                    max_item_bytes=config.max_item_bytes),
+                                    max_item_bytes=config.max_item_bytes, processes=config.extract_processes),
             fetch=config.fetch_settings(), max_input_bytes=config.max_input_bytes,
             dedup_window_days=config.dedup_window_days)

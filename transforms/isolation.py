@@ -5,16 +5,21 @@ until the item is done, so an item that fails part-way emits nothing but one
 error row (stage, error type, message, excerpt) and the run goes on; a bug or
 a hostile input costs that item, never the run and never the next run.
 
+Where an item waits for work done elsewhere (a page extracted in another process),
+:class:`DeferredItemFn` lets later items begin meanwhile, with the same promise.
+
 The same class counts what the manifest's accounting needs: items are counted
 where they are born (a stage that splits a file into items, or turns a feed into
 entries), and every error row is counted by its stage.
 """
 from __future__ import annotations
 
+import itertools
 import re
-from typing import Iterable
+from typing import Generator, Iterable, NamedTuple
 
 import apache_beam as beam
+from apache_beam.utils.windowed_value import WindowedValue
 
 from newsbeam.transforms.names import ERRORS, ITEMS, counter, errors_metric
 from newsbeam.transforms.records import Article, Document, error_row
@@ -88,3 +93,94 @@ class ItemFn(beam.DoFn):
             outputs = [beam.pvalue.TaggedOutput(ERRORS, failure_row(element, self.STAGE, exc))]
         self._counter.count(outputs)
         yield from outputs
+
+
+class Await(NamedTuple):
+    """Yielded by a :class:`DeferredItemFn`'s ``handle`` to have ``job`` done elsewhere without holding up
+    the other items; the item resumes with the job's outcome as the value of the ``yield``."""
+    job: object
+
+
+class _Item(NamedTuple):
+    element: object
+    window: object
+    timestamp: object
+    steps: Generator  # handle(element), running
+    outputs: list  # held until the item ends
+
+
+class DeferredItemFn(ItemFn):
+    """An ItemFn whose items can wait for work done elsewhere (a pool of processes) while later items
+    begin, so that several items are under way at once.
+
+    ``handle`` yields ``Await(job)`` where it needs such work; the job goes to ``submit(ticket, job)``, and
+    the item resumes with the job's outcome once ``finished`` hands back (ticket, outcome). Items end in
+    any order, in this ``process`` call, a later one or ``finish_bundle``, and each ends as with ItemFn: as
+    its own outputs, in its own window, or as its one error row. While ``full()``, ``process`` waits for
+    outcomes before it returns, which bounds the items held at once.
+    """
+
+    def submit(self, ticket: int, job) -> None:
+        raise NotImplementedError
+
+    def finished(self, wait: bool) -> Iterable[tuple[int, object]]:
+        """(ticket, outcome) of the jobs done since the last call; with ``wait``, at least one unless
+        none is under way."""
+        raise NotImplementedError
+
+    def full(self) -> bool:
+        raise NotImplementedError
+
+    def start_bundle(self):
+        self._waiting: dict[int, _Item] = {}
+        self._tickets = itertools.count()
+
+    def process(self, element, window=beam.DoFn.WindowParam, timestamp=beam.DoFn.TimestampParam):
+        yield from self._advance(_Item(element, window, timestamp, self._steps(element), []))
+        while self._waiting and self.full():
+            yield from self._collect(wait=True)
+        yield from self._collect(wait=False)
+
+    def finish_bundle(self):
+        while self._waiting:
+            yield from self._collect(wait=True)
+
+    def _steps(self, element) -> Generator:
+        return (yield from self.handle(element))
+
+    def _collect(self, wait: bool):
+        try:
+            done, failed = list(self.finished(wait)), False
+        except Exception as exc:  # noqa: BLE001 - the jobs' machinery failed: each item waiting on it hears so
+            done, failed = [(ticket, exc) for ticket in self._waiting], True
+        for ticket, outcome in done:
+            item = self._waiting.pop(ticket, None)
+            if item is not None:
+                yield from self._advance(item, **{"throw" if failed else "send": outcome})
+
+    def _advance(self, item: _Item, send=None, throw=None):
+        """Run the item on until it waits for a job (nothing to emit yet) or ends (its outputs, windowed)."""
+        try:
+            while True:
+                step = item.steps.throw(throw) if throw is not None else item.steps.send(send)
+                send = throw = None
+                if not isinstance(step, Await):
+                    item.outputs.append(step)
+                    continue
+                ticket = next(self._tickets)
+                try:
+                    self.submit(ticket, step.job)
+                except Exception as exc:  # noqa: BLE001 - the item hears of it, and decides
+                    throw = exc
+                    continue
+                self._waiting[ticket] = item
+                return
+        except StopIteration:
+            outputs = item.outputs
+        except Exception as exc:  # noqa: BLE001 - the item's own failure, never the run's
+            outputs = [beam.pvalue.TaggedOutput(ERRORS, failure_row(item.element, self.STAGE, exc))]
+        self._counter.count(outputs)
+        for output in outputs:
+            tagged = isinstance(output, beam.pvalue.TaggedOutput)
+            windowed = WindowedValue(output.value if tagged else output, item.timestamp, (item.window,))
+            yield beam.pvalue.TaggedOutput(output.tag, windowed) if tagged else windowed

@@ -1,16 +1,22 @@
 """Extract stage: every Document becomes one clean article row, or one error row.
 
 Pages go through trafilatura (title, author, date, body, language; comments
-excluded) under a per-page time limit (:mod:`.page_extractor`), plain-text
-dumps through :mod:`.clean_text`, feed entries through a fragment-to-text
-conversion. Here each article also gets its stable
-identity (canonical URL, content hash, id), its publication date with where
-that date came from, its outlet and its language.
+excluded) under a per-page time limit, in a pool of extraction processes
+(:mod:`.page_extractor`), plain-text dumps through :mod:`.clean_text`, feed
+entries through a fragment-to-text conversion. Here each article also gets its
+stable identity (canonical URL, content hash, id), its publication date with
+where that date came from, its outlet and its language.
+
+While a page is extracted, its document waits (a :class:`DeferredItemFn` item)
+and the worker goes on with the next documents and with the articles of pages
+already extracted, so the pool's processes and the worker all stay busy.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import logging
+import os
 import time
 from typing import Optional
 
@@ -19,8 +25,8 @@ import apache_beam as beam
 from newsbeam.transforms.extract.clean_text import clean_dump, clean_lines, tidy_extracted
 from newsbeam.transforms.extract.ids import article_id, canonical_url, content_hash, url_domain
 from newsbeam.transforms.extract.language import LanguageDetector
-from newsbeam.transforms.extract.page_extractor import ExtractionTimeout, ExtractorCrashed, PageExtractor
-from newsbeam.transforms.isolation import ItemFn
+from newsbeam.transforms.extract.page_extractor import ExtractionTimeout, ExtractorCrashed, Outcome, PageExtractor
+from newsbeam.transforms.isolation import Await, DeferredItemFn
 from newsbeam.transforms.names import (ARTICLES, DATE_HINT, DATE_INGESTED, DATE_OUT_OF_RANGE, DATE_PUBLISHED,
                                        DATE_TEXT, ERRORS, EXTRACT_ARTICLES, EXTRACT_MICROS, EXTRACT_TIMEOUTS,
                                        STAGE_EXTRACT, DATE_CRAWLED, counter, distribution)
@@ -48,9 +54,42 @@ class ExtractSettings:
     outlet: Optional[str] = None  # forces the outlet of every article
     timeout_seconds: float = 10.0  # per page; 0 extracts in-thread without a limit
     max_item_bytes: int = 10 * 1024 * 1024  # a larger body is refused before any work on it
+    processes: int = 0  # extraction processes per worker; 0: see default_processes
 
 
-class _ExtractFn(ItemFn):
+def default_processes(pipeline: beam.Pipeline) -> int:
+    """Extraction processes per worker when the configuration leaves it open: on a local runner, this
+    machine's cores shared among the runner's workers (all of them in-process, one each with
+    ``--direct_num_workers=2`` on 2 cores), so that they never outnumber the cores; on a distributed
+    runner, 1, since it already runs a worker per core."""
+    from apache_beam.options.pipeline_options import DirectOptions
+    from apache_beam.runners.direct.direct_runner import BundleBasedDirectRunner, SwitchingDirectRunner
+    from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+
+    if not isinstance(pipeline.runner, (FnApiRunner, SwitchingDirectRunner, BundleBasedDirectRunner)):
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    workers = pipeline.options.view_as(DirectOptions).direct_num_workers or cores  # 0: one per core
+    return max(1, cores // workers)
+
+
+class _Stopwatch:
+    """The time one document costs: the worker's own work on it and its page's extraction, not the
+    time it waits while other documents are worked on."""
+
+    def __init__(self):
+        self.seconds = 0.0
+        self._since = time.monotonic()
+
+    def pause(self) -> None:
+        self.seconds += time.monotonic() - self._since
+
+    def resume(self, extra_seconds: float) -> None:
+        self.seconds += extra_seconds
+        self._since = time.monotonic()
+
+
+class _ExtractFn(DeferredItemFn):
     STAGE = STAGE_EXTRACT
 
     def __init__(self, run: RunContext, settings: ExtractSettings):
@@ -62,16 +101,30 @@ class _ExtractFn(ItemFn):
         self._micros = distribution(EXTRACT_MICROS)
 
     def setup(self):
-        self._pages = PageExtractor(EXTRACTION_MODES[self._settings.extraction], self._settings.timeout_seconds)
+        self._pages = PageExtractor(EXTRACTION_MODES[self._settings.extraction], self._settings.timeout_seconds,
+                                    max(1, self._settings.processes))
         self._pages.start()
-        self._language = LanguageDetector()
+        # The language model takes about a second to load (mostly LZMA, which frees the GIL); documents
+        # go on to the extraction processes meanwhile, and the first article waits for it if need be.
+        self._loader = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="newsbeam-language-model")
+        self._language = self._loader.submit(LanguageDetector)
         self._done = 0
         self._started = self._last_report = time.monotonic()
 
+    def submit(self, ticket: int, job) -> None:
+        self._pages.submit(ticket, *job)
+
+    def finished(self, wait: bool):
+        return self._pages.finished(wait)
+
+    def full(self) -> bool:
+        return self._pages.full
+
     def handle(self, doc: Document):
-        began = time.monotonic()
-        extracted, problem = self._first_usable(doc)
-        self._micros.update(int((time.monotonic() - began) * 1_000_000))
+        clock = _Stopwatch()
+        extracted, problem = yield from self._first_usable(doc, clock)
+        clock.pause()
+        self._micros.update(int(clock.seconds * 1_000_000))
         self._report_progress()
         if extracted is None:
             error_type, message, excerpt = problem
@@ -82,7 +135,7 @@ class _ExtractFn(ItemFn):
         self._articles.inc()
         yield article
 
-    def _first_usable(self, doc: Document):
+    def _first_usable(self, doc: Document, clock: _Stopwatch):
         """The first of the document's bodies (its own, then its fallbacks) that gives enough text;
         else None and the (error_type, message, excerpt) of the last attempt."""
         problem = ("no_text", "no article text found", doc.body)
@@ -92,7 +145,7 @@ class _ExtractFn(ItemFn):
                 problem = ("too_large", f"{text_source} body larger than max_item_bytes={cap}", body)
                 continue
             try:
-                extracted = self._extract(doc, text_source, body_format, body)
+                extracted = yield from self._extract(doc, text_source, body_format, body, clock)
             except ExtractionTimeout as exc:
                 self._timeouts.inc()
                 problem = ("timeout", f"{exc}; raise extract_timeout_seconds to allow slower pages", body)
@@ -112,7 +165,8 @@ class _ExtractFn(ItemFn):
                 return extracted, None
         return None, problem
 
-    def _extract(self, doc: Document, text_source: str, body_format: str, body: str) -> Optional[Extracted]:
+    def _extract(self, doc: Document, text_source: str, body_format: str, body: str, clock: _Stopwatch):
+        """The body's Extracted (None: no text); a page waits for the extraction processes meanwhile."""
         if body_format == "text":
             if doc.source_type in ("txt", "jsonl"):
                 cleaned = clean_dump(body, title=doc.title)
@@ -123,13 +177,17 @@ class _ExtractFn(ItemFn):
         if text_source in ("feed_content", "feed_summary"):
             cleaned = clean_lines(fragment_to_text(body).splitlines(), doc.title)
             return Extracted(cleaned.text, doc.title, text_source=text_source)
-        page = self._pages.extract(body, doc.url)
+        clock.pause()
+        outcome: Outcome = yield Await((body, doc.url))
+        clock.resume(outcome.seconds)
+        page = outcome.result()
         if page is None:
             return None
         title = doc.title or page.title
         # A page's own site name names the outlet of a page read from a file; for feed
         # entries the feed's configured name or the domain does.
         return dataclasses.replace(page, title=title, text=tidy_extracted(page.text, title), text_source=text_source,
+                                   date_source=DATE_PUBLISHED if page.published_at else None,
                                    sitename=page.sitename if doc.source_type == "html" else None)
 
     def _article(self, doc: Document, found: Extracted) -> Article:
@@ -161,11 +219,13 @@ class _ExtractFn(ItemFn):
 
     def _language_of(self, doc: Document, found: Extracted):
         """Detected from the text when there is enough of it; else what the source declares."""
-        detected = self._language.detect(found.text) if len(found.text) >= DETECT_MIN_CHARS else None
-        return detected or doc.language or found.language or self._language.detect(found.text)
+        language = self._language.result()
+        detected = language.detect(found.text) if len(found.text) >= DETECT_MIN_CHARS else None
+        return detected or doc.language or found.language or language.detect(found.text)
 
     def teardown(self):
         self._pages.close()
+        self._loader.shutdown(wait=False)
 
     def _report_progress(self):
         self._done += 1
@@ -185,5 +245,8 @@ class ExtractArticles(beam.PTransform):
         self._settings = settings
 
     def expand(self, documents):
+        settings = self._settings
+        if settings.processes <= 0:
+            settings = dataclasses.replace(settings, processes=default_processes(documents.pipeline))
         return documents | "ExtractText" >> beam.ParDo(
-            _ExtractFn(self._run, self._settings)).with_outputs(ERRORS, main=ARTICLES)
+            _ExtractFn(self._run, settings)).with_outputs(ERRORS, main=ARTICLES)

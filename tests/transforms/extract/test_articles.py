@@ -90,3 +90,38 @@ def test_falls_back_from_page_to_feed_content_to_summary(extract):
         ("entry 1", "feed_content"), ("entry 2", "feed_summary")]
     # the page gives only its menu word, which is far too short to be an article
     assert [(e.locator, e.error_type) for e in errors] == [("entry 3", "too_short")]
+
+
+def test_a_pool_of_extraction_processes_gives_the_same_rows_and_stops_only_the_slow_page(extract):
+    """Two processes and a 1 s limit: a page that takes seconds is one timeout row; every other document
+    (pages, dumps, feed entries with fallbacks) ends as exactly the row it gets in-thread."""
+    from tests.support.pathological import huge_markup
+
+    pages = [Document(path.name, "html", "", path.read_text(encoding="utf-8"), "html")
+             for path in sorted((SAMPLES / "html").glob("*.html"))]
+    dumps = [Document(path.name, "txt", "", path.read_bytes().decode("utf-8", "replace"), "text")
+             for path in sorted((SAMPLES / "txt").glob("*.txt"))]
+    entry = Document("f", "feed", "entry 1", "<html><body><nav>Menü</nav></body></html>", "html", title="T",
+                     text_source="page", alternatives=(("feed_content", "html", "<p>" + "Der Inhalt. " * 9 + "</p>"),))
+    docs = [*pages, Document("huge.html", "html", "", huge_markup(2), "html"), *dumps, entry]
+    articles, errors = extract(*docs, settings=ExtractSettings(timeout_seconds=1.0, processes=2))
+    in_thread, _ = extract(*pages, *dumps, entry, settings=ExtractSettings(timeout_seconds=0))
+    assert [(e.source, e.error_type) for e in errors] == [("huge.html", "timeout")]
+    assert sorted(articles) == sorted(in_thread) and len(in_thread) == len(pages) + len(dumps) + 1
+
+
+def test_extraction_processes_default_to_the_cores_shared_among_local_workers():
+    import os
+
+    from apache_beam.options.pipeline_options import PipelineOptions
+    from apache_beam.runners.portability.portable_runner import PortableRunner
+
+    from newsbeam.pipeline.runner import make_runner
+    from newsbeam.transforms.extract.articles import default_processes
+
+    cores = len(os.sched_getaffinity(0))
+    for argv, expected in (([], cores), (["--direct_num_workers=2", "--direct_running_mode=multi_processing"],
+                                         max(1, cores // 2)), (["--direct_num_workers=0"], 1)):
+        options = PipelineOptions(argv)
+        assert default_processes(beam.Pipeline(runner=make_runner(options), options=options)) == expected, argv
+    assert default_processes(beam.Pipeline(runner=PortableRunner(), options=PipelineOptions([]))) == 1
