@@ -158,6 +158,8 @@ class Article(NamedTuple):
     tags: tuple = ()
     mentions: tuple = ()  # {entity, surface, start, end} mappings, offsets into title + "\n\n" + text
     comention_sentences: tuple = ()
+    comention_spans: tuple = ()  # {start, end} of each comention sentence, same offsets as mentions
+    topic_evidence: tuple = ()  # {topic, sentence_start, sentence_end, word, word_start, word_end}
 
 
 class Duplicate(NamedTuple):

@@ -4,10 +4,12 @@ The tagged string is ``title + "\\n\\n" + text`` (just ``text`` when there is
 no title); every offset in ``mentions`` points into it. A mention is one
 whole-word match of an entity's aliases (``configs/lexicon.yaml``), so counts
 cover title and body. ``comention_sentences`` are the sentences (the title is
-one) that mention both NATO and Ukraine; a topic tag such as
-``nato_ukraine_membership`` is added when one sentence mentions all of the
-topic's entities together with one of its words (Beitritt, membership,
-adhésion, вступ, ...).
+one) that mention both NATO and Ukraine, and ``comention_spans`` where each
+one is, in the same order. A topic tag such as ``nato_ukraine_membership`` is
+added when one sentence mentions all of the topic's entities together with one
+of its words (Beitritt, membership, adhésion, вступ, ...); ``topic_evidence``
+names every such sentence and the first topic word in it, so a reader can see
+why an article carries the tag.
 """
 from __future__ import annotations
 
@@ -41,6 +43,15 @@ def tagged_string(title: Optional[str], text: str) -> str:
     return f"{title}\n\n{text}" if title else text
 
 
+def _strip(string: str, start: int, end: int) -> tuple[int, int]:
+    """The span of ``string[start:end].strip()``."""
+    while start < end and string[start].isspace():
+        start += 1
+    while end > start and string[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
 class Tagger:
     """A compiled lexicon; built once per worker, then cheap to call."""
 
@@ -69,20 +80,28 @@ class Tagger:
         mentions = self.mentions(string, lower)
         counts = self.count(mentions)
         tags = {self._tags[name] for name, n in counts.items() if n}
-        comentions = []
+        comentions, spans, evidence = [], [], []
         # where each topic's words occur, found in one pass over the whole string
-        topic_words = [(topic, needed, [found[2] for found in words.finditer(string, lower=lower)])
-                       for topic, needed, words in self._topics if needed <= tags]
+        topic_words = []
+        for topic, needed, words in self._topics:
+            if needed <= tags:
+                found = words.finditer(string, lower=lower)
+                topic_words.append((topic, needed, [f[2] for f in found], found))
         for start, end, named in self._sentences_with_mentions(string, mentions):
+            start, end = _strip(string, start, end)
             if {"nato", "ukraine"} <= named:
-                comentions.append(string[start:end].strip())
-            for topic, needed, positions in topic_words:
+                comentions.append(string[start:end])
+                spans.append({"start": start, "end": end})
+            for topic, needed, positions, found in topic_words:
                 i = bisect.bisect_left(positions, start)
                 if needed <= named and i < len(positions) and positions[i] < end:
                     tags.add(topic)
+                    _, word, word_start, word_end = found[i]
+                    evidence.append({"topic": topic, "sentence_start": start, "sentence_end": end,
+                                     "word": word, "word_start": word_start, "word_end": word_end})
         return {"nato_mentions": counts["nato"], "ukraine_mentions": counts["ukraine"], "tags": sorted(tags),
                 "mentions": [{"entity": m[0], "surface": m[1], "start": m[2], "end": m[3]} for m in mentions],
-                "comention_sentences": comentions}
+                "comention_sentences": comentions, "comention_spans": spans, "topic_evidence": evidence}
 
     @staticmethod
     def _sentences_with_mentions(string: str, mentions: list[Mention]):

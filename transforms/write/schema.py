@@ -11,6 +11,10 @@ from newsbeam.transforms import names
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 MENTION = pa.struct([pa.field("entity", pa.string()), pa.field("surface", pa.string()),
                      pa.field("start", pa.int32()), pa.field("end", pa.int32())])
+SPAN = pa.struct([pa.field("start", pa.int32()), pa.field("end", pa.int32())])
+EVIDENCE = pa.struct([pa.field("topic", pa.string()), pa.field("sentence_start", pa.int32()),
+                      pa.field("sentence_end", pa.int32()), pa.field("word", pa.string()),
+                      pa.field("word_start", pa.int32()), pa.field("word_end", pa.int32())])
 
 ARTICLES = pa.schema([
     pa.field("article_id", pa.string(), nullable=False),
@@ -40,6 +44,10 @@ ARTICLES = pa.schema([
     pa.field("duplicate_count", pa.int32(), nullable=False),
     pa.field("duplicate_outlets", pa.list_(pa.string()), nullable=False),
     pa.field("minhash", pa.binary(), nullable=False),
+    # where each comention sentence is, and which sentence and word set each topic tag
+    # (offsets into title + "\n\n" + text, like mentions)
+    pa.field("comention_spans", pa.list_(SPAN), nullable=False),
+    pa.field("topic_evidence", pa.list_(EVIDENCE), nullable=False),
 ])
 
 DUPLICATES = pa.schema([

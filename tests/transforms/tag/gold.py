@@ -33,10 +33,14 @@ def examples() -> list[tuple[str, bool, str, set]]:
     return found
 
 
-def score(tagger) -> dict[str, dict]:
-    """Precision and recall of mentions (entity and exact span) per language."""
-    tallies = defaultdict(lambda: {"tp": 0, "fp": 0, "fn": 0, "texts": 0, "topic_errors": 0})
-    for language, topic, text, gold in examples():
+def score(tagger, labelled=None) -> dict[str, dict]:
+    """Precision and recall of mentions (entity and exact span) per language, on ``labelled``
+    (language, topic expected or None, text, gold mentions) rows, by default this set's.
+    ``traps`` counts texts without any mention, ``trap_fp`` the mentions found in them, and
+    ``errors`` lists (text, missed, wrongly found) for a reader."""
+    tallies = defaultdict(lambda: {"tp": 0, "fp": 0, "fn": 0, "texts": 0, "topic_errors": 0, "traps": 0,
+                                   "trap_fp": 0, "errors": []})
+    for language, topic, text, gold in (examples() if labelled is None else labelled):
         tagged = tagger.tag(None, text)
         predicted = {(m["entity"], m["start"], m["end"]) for m in tagged["mentions"]}
         tally = tallies[language]
@@ -44,7 +48,13 @@ def score(tagger) -> dict[str, dict]:
         tally["tp"] += len(predicted & gold)
         tally["fp"] += len(predicted - gold)
         tally["fn"] += len(gold - predicted)
-        tally["topic_errors"] += topic != ("nato_ukraine_membership" in tagged["tags"])
+        if not gold:
+            tally["traps"] += 1
+            tally["trap_fp"] += len(predicted)
+        if predicted != gold:
+            tally["errors"].append((text, sorted(gold - predicted), sorted(predicted - gold)))
+        if topic is not None:
+            tally["topic_errors"] += topic != ("nato_ukraine_membership" in tagged["tags"])
     for tally in tallies.values():
         tally["precision"] = tally["tp"] / max(1, tally["tp"] + tally["fp"])
         tally["recall"] = tally["tp"] / max(1, tally["tp"] + tally["fn"])

@@ -37,6 +37,15 @@ def test_precision_and_recall_per_language_on_the_gold_set(tagger):
     ("Senator Donato und Renato im Senatorenhaus", 0, 0),
     ("nato a Roma", 0, 0),
     ("Ukulele, Natur, natif, натура", 0, 0),
+    # the variants and traps real outlets write
+    ("l'OTAN et l'Otan soutiennent l'Ukraine", 2, 1),
+    ("la OTAN y la Otan apoyan a Ucrania", 2, 1),
+    ("NAVO, Navo-landen en de Navo-top steunen Oekraïne", 3, 1),
+    ("Nato a Leopoli nel 1975, vive a Kiev.", 0, 0),
+    ("Il vertice della Nato a Vilnius.", 1, 0),
+    ("Es un negociador nato.", 0, 0),
+    ("Natomiast Polska i Natuurlijk; натомість", 0, 0),
+    ("натовські генерали, всеукраїнський форум, українську мову", 1, 2),
 ])
 def test_counts(tagger, text, nato, ukraine):
     counts = tagger.count(tagger.mentions(text))
@@ -57,9 +66,50 @@ def test_offsets_comentions_and_topic(tagger):
     assert all(string[m["start"]:m["end"]] == m["surface"] for m in columns["mentions"])
     assert [m["surface"] for m in columns["mentions"]] == ["NATO", "Kiew", "Ukraine", "NATO"]
     assert columns["comention_sentences"] == ["Die Ukraine will in die NATO."]
-    # "Beitritt" stands in another sentence than NATO and Ukraine: no membership topic
-    assert "nato_ukraine_membership" not in columns["tags"]
+    assert [string[s["start"]:s["end"]] for s in columns["comention_spans"]] == columns["comention_sentences"]
+    # "Beitritt" stands in another sentence than NATO and Ukraine: no membership topic, no evidence
+    assert "nato_ukraine_membership" not in columns["tags"] and columns["topic_evidence"] == []
     assert "nato_ukraine_membership" in tagger.tag(None, "Die NATO lehnt einen Beitritt der Ukraine ab.")["tags"]
+
+
+def test_comention_spans_point_at_the_sentences_in_title_and_body(tagger):
+    title = "  NATO und Ukraine: was nun?"
+    text = "Erster Satz ohne Bezug.  \n  Kiew hofft; die NATO zögert, die Ukraine wartet!  Danach: Ruhe."
+    columns = tagger.tag(title, text)
+    string = tagged_string(title, text)
+    assert columns["comention_sentences"] == ["NATO und Ukraine: was nun?",
+                                              "Kiew hofft; die NATO zögert, die Ukraine wartet!"]
+    assert [string[s["start"]:s["end"]] for s in columns["comention_spans"]] == columns["comention_sentences"]
+
+
+def test_topic_evidence_names_the_sentence_and_the_accession_word(tagger):
+    title = "Gipfel in Vilnius"
+    text = ("Die NATO tagt. Die Ukraine wartet. "
+            "Die NATO-Staaten streiten über den Beitritt der Ukraine. "
+            "Kiew nennt die NATO-Mitgliedschaft der Ukraine ein Ziel.")
+    columns = tagger.tag(title, text)
+    string = tagged_string(title, text)
+    assert "nato_ukraine_membership" in columns["tags"]
+    found = [(e["topic"], string[e["sentence_start"]:e["sentence_end"]], e["word"],
+              string[e["word_start"]:e["word_end"]]) for e in columns["topic_evidence"]]
+    assert found == [
+        ("nato_ukraine_membership", "Die NATO-Staaten streiten über den Beitritt der Ukraine.", "Beitritt", "Beitritt"),
+        ("nato_ukraine_membership", "Kiew nennt die NATO-Mitgliedschaft der Ukraine ein Ziel.", "Mitgliedschaft",
+         "Mitgliedschaft")]
+    # "Die NATO tagt." and "Die Ukraine wartet." each name one entity only: no evidence from them
+    assert all(e["sentence_start"] > string.index("wartet.") for e in columns["topic_evidence"])
+
+
+@pytest.mark.parametrize("lang, text, word", [
+    ("en", "NATO leaders discussed Ukraine's membership bid.", "membership"),
+    ("fr", "L'adhésion de l'Ukraine à l'Otan reste lointaine.", "adhésion"),
+    ("pl", "Polska popiera członkostwo Ukrainy w NATO.", "członkostwo"),
+    ("uk", "Україна прагне вступити до НАТО.", "вступити"),
+])
+def test_topic_evidence_in_other_languages(tagger, lang, text, word):
+    evidence = tagger.tag(None, text)["topic_evidence"]
+    assert [(e["word"], text[e["word_start"]:e["word_end"]], e["sentence_start"], e["sentence_end"])
+            for e in evidence] == [(word, word, 0, len(text))], lang
 
 
 def test_every_alias_has_literal_prefixes_for_the_fast_scan():
