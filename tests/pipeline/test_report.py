@@ -3,6 +3,7 @@ playwright), its charts draw the output's numbers, nothing is fetched, nothing i
 console, and outputs with empty, missing or damaged parts still give a page."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import shutil
@@ -20,15 +21,16 @@ CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", 
 # The flags of a quiet, offline browser: no first-run work, no background requests, no updates.
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]
+needs_browser = pytest.mark.skipif(CHROMIUM is None or importlib.util.find_spec("playwright") is None,
+                                   reason="needs chromium (apt-get install chromium) and playwright")
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     """A persistent chromium context (playwright launches it headless with our own profile folder)."""
-    if CHROMIUM is None:
-        pytest.skip("no chromium on this machine (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, headless=True,
             args=CHROMIUM_FLAGS, viewport={"width": 1240, "height": 900})
@@ -68,6 +70,7 @@ def assert_quiet_and_offline(seen: dict, html: Path) -> None:
     assert seen["requests"] == [html.as_uri()], seen["requests"]  # the page itself, nothing else
 
 
+@needs_browser
 def test_report_draws_the_output_in_a_real_browser(browser, samples_output, tmp_path):
     html = tmp_path / "report.html"
     result = report(samples_output, html)
@@ -114,6 +117,7 @@ def test_report_draws_the_output_in_a_real_browser(browser, samples_output, tmp_
     page.close()
 
 
+@needs_browser
 def test_report_of_an_output_with_missing_empty_and_damaged_parts(browser, samples_output, tmp_path):
     # Only error rows: no articles folder, an empty duplicates folder.
     errors_only = tmp_path / "errors-only"
@@ -149,6 +153,7 @@ def test_report_of_an_output_with_missing_empty_and_damaged_parts(browser, sampl
     page.close()
 
 
+@needs_browser
 def test_untrusted_titles_outlets_and_urls_stay_text(browser, tmp_path):
     hostile = '</script><script>window.pwned = 1</script><img src=x onerror="window.pwned = 2">'
     text = "NATO foreign ministers met in Brussels to discuss support for Ukraine and its membership path. " * 3
