@@ -36,60 +36,62 @@ def _undated(table: str = "") -> str:
 _UNDATED = _undated()
 _MEMBERSHIP = f"list_contains(tags, '{MEMBERSHIP_TAG}')"
 
-# The stories most copied: an article's own duplicate_count, or the duplicates rows that point at
-# it when later runs found more copies than the run that kept it.
-_STORIES = f"""
-    WITH pointing AS (SELECT duplicate_of, count(*) AS copy_rows FROM {{duplicates}} GROUP BY duplicate_of)
-    SELECT a.article_id, a.date, NOT ({_undated("a.")}) AS dated, a.outlet_name, a.title, a.url,
-           greatest(a.duplicate_count, coalesce(p.copy_rows, 0)) AS copies
-    FROM {{articles}} a LEFT JOIN pointing p ON p.duplicate_of = a.article_id
-    WHERE a.duplicate_count > 0 OR p.copy_rows > 0
-    ORDER BY copies DESC, a.date, a.article_id LIMIT {TOP_STORIES}"""
-
+# Each query reads its tables' files once (opening thousands of small files is what costs): the
+# articles once for their counts per day, outlet and datedness, once for the republished stories.
 QUERIES = {
-    "totals": f"""
-        SELECT count(*) AS articles, count(*) FILTER (WHERE {_UNDATED}) AS undated,
-               coalesce(sum(nato_mentions) FILTER (WHERE {_UNDATED}), 0)::BIGINT AS undated_nato_mentions,
-               coalesce(sum(ukraine_mentions) FILTER (WHERE {_UNDATED}), 0)::BIGINT AS undated_ukraine_mentions,
-               count(*) FILTER (WHERE {_UNDATED} AND {_MEMBERSHIP}) AS undated_membership_articles,
-               min(date) FILTER (WHERE NOT {_UNDATED}) AS first_day,
-               max(date) FILTER (WHERE NOT {_UNDATED}) AS last_day,
-               count(DISTINCT outlet) AS outlets
-        FROM {{articles}}""",
-    "per_day": f"""
-        SELECT date, count(*) AS articles, sum(nato_mentions)::BIGINT AS nato_mentions,
-               sum(ukraine_mentions)::BIGINT AS ukraine_mentions,
+    "article_groups": f"""
+        SELECT date, outlet, mode(outlet_name) AS outlet_name, {_UNDATED} AS undated, count(*) AS articles,
+               sum(nato_mentions)::BIGINT AS nato_mentions, sum(ukraine_mentions)::BIGINT AS ukraine_mentions,
                count(*) FILTER (WHERE {_MEMBERSHIP}) AS membership_articles
-        FROM {{articles}} WHERE NOT {_UNDATED} GROUP BY date ORDER BY date""",
-    "per_outlet": f"""
-        SELECT outlet, mode(outlet_name) AS outlet_name, count(*) AS articles,
-               sum(nato_mentions)::BIGINT AS nato_mentions, sum(ukraine_mentions)::BIGINT AS ukraine_mentions
-        FROM {{articles}} GROUP BY outlet
-        ORDER BY sum(nato_mentions) + sum(ukraine_mentions) DESC, outlet LIMIT {TOP_OUTLETS}""",
-    "per_outlet_day": f"""
-        WITH top AS (SELECT outlet FROM {{articles}} GROUP BY outlet
-                     ORDER BY sum(nato_mentions) + sum(ukraine_mentions) DESC, outlet LIMIT {TOP_OUTLETS})
-        SELECT date, outlet, mode(outlet_name) AS outlet_name, count(*) AS articles,
-               sum(nato_mentions)::BIGINT AS nato_mentions, sum(ukraine_mentions)::BIGINT AS ukraine_mentions
-        FROM {{articles}} WHERE NOT {_UNDATED} AND outlet IN (SELECT outlet FROM top)
-        GROUP BY date, outlet ORDER BY date, outlet""",
+        FROM {{articles}} GROUP BY ALL""",
+    # The stories most copied, each with the duplicates rows that point at it: an article keeps the
+    # duplicate_count of the run that wrote it, and later runs' copies only point at it.
+    "stories": f"""
+        WITH pointing AS (SELECT duplicate_of, count(*) AS copy_rows FROM {{duplicates}} GROUP BY duplicate_of),
+        stories AS (
+            SELECT a.article_id, a.date, NOT ({_undated("a.")}) AS dated, a.outlet_name, a.title, a.url,
+                   greatest(a.duplicate_count, coalesce(p.copy_rows, 0)) AS copies
+            FROM {{articles}} a LEFT JOIN pointing p ON p.duplicate_of = a.article_id
+            WHERE a.duplicate_count > 0 OR p.copy_rows > 0
+            ORDER BY copies DESC, a.date, a.article_id LIMIT {TOP_STORIES})
+        SELECT s.*, d.outlet_name AS copy_outlet_name, d.title AS copy_title, d.url AS copy_url,
+               d.reason AS copy_reason, d.similarity AS copy_similarity, d.date AS copy_date,
+               NOT ({_undated("d.")}) AS copy_dated
+        FROM stories s LEFT JOIN {{duplicates}} d ON d.duplicate_of = s.article_id
+        ORDER BY s.copies DESC, s.date, s.article_id, d.date, d.outlet_name, d.article_id""",
     "duplicate_rows": "SELECT count(*) AS duplicates FROM {duplicates}",
-    # Without a duplicates table, the stories are the articles' own counts.
-    "stories_alone": f"""
-        SELECT article_id, date, NOT ({_UNDATED}) AS dated, outlet_name, title, url, duplicate_count AS copies
-        FROM {{articles}} WHERE duplicate_count > 0
-        ORDER BY copies DESC, date, article_id LIMIT {TOP_STORIES}""",
-    "stories": _STORIES,
-    "copies": f"""
-        WITH stories AS ({_STORIES})
-        SELECT d.duplicate_of, d.outlet_name, d.title, d.url, d.reason, d.similarity, d.date,
-               NOT ({_undated("d.")}) AS dated
-        FROM {{duplicates}} d JOIN stories s ON d.duplicate_of = s.article_id
-        ORDER BY d.duplicate_of, d.date, d.outlet_name, d.article_id""",
     "errors": """
         SELECT stage, error_type AS reason, count(*) AS errors FROM {errors}
         GROUP BY ALL ORDER BY errors DESC, stage, reason""",
 }
+
+# Over the article groups above, in memory.
+_TOP = f"""SELECT outlet FROM groups GROUP BY outlet
+           ORDER BY sum(nato_mentions) + sum(ukraine_mentions) DESC, outlet LIMIT {TOP_OUTLETS}"""
+FROM_GROUPS = {
+    "totals": """
+        SELECT sum(articles)::BIGINT AS articles, coalesce(sum(articles) FILTER (WHERE undated), 0)::BIGINT AS undated,
+               coalesce(sum(nato_mentions) FILTER (WHERE undated), 0)::BIGINT AS undated_nato_mentions,
+               coalesce(sum(ukraine_mentions) FILTER (WHERE undated), 0)::BIGINT AS undated_ukraine_mentions,
+               coalesce(sum(membership_articles) FILTER (WHERE undated), 0)::BIGINT AS undated_membership_articles,
+               min(date) FILTER (WHERE NOT undated) AS first_day, max(date) FILTER (WHERE NOT undated) AS last_day,
+               count(DISTINCT outlet) AS outlets
+        FROM groups""",
+    "per_day": """
+        SELECT date, sum(articles)::BIGINT AS articles, sum(nato_mentions)::BIGINT AS nato_mentions,
+               sum(ukraine_mentions)::BIGINT AS ukraine_mentions, sum(membership_articles)::BIGINT AS membership_articles
+        FROM groups WHERE NOT undated GROUP BY date ORDER BY date""",
+    "per_outlet": f"""
+        SELECT outlet, mode(outlet_name) AS outlet_name, sum(articles)::BIGINT AS articles,
+               sum(nato_mentions)::BIGINT AS nato_mentions, sum(ukraine_mentions)::BIGINT AS ukraine_mentions
+        FROM groups GROUP BY outlet
+        ORDER BY sum(nato_mentions) + sum(ukraine_mentions) DESC, outlet LIMIT {TOP_OUTLETS}""",
+    "per_outlet_day": f"""
+        SELECT date, outlet, mode(outlet_name) AS outlet_name, sum(articles)::BIGINT AS articles,
+               sum(nato_mentions)::BIGINT AS nato_mentions, sum(ukraine_mentions)::BIGINT AS ukraine_mentions
+        FROM groups WHERE NOT undated AND outlet IN ({_TOP}) GROUP BY date, outlet ORDER BY date, outlet""",
+}
+_COPY = ("outlet_name", "title", "url", "reason", "similarity", "date", "dated")
 
 
 class NotAnOutput(ValueError):
@@ -115,13 +117,25 @@ def gather(output: str) -> dict[str, list[dict]]:
     if not any(os.path.isdir(os.path.join(output, name)) for name in (*TABLES, RUNS)):
         raise NotAnOutput(f"{output} is not a newsbeam output (it has none of {', '.join(TABLES)}, {RUNS}/)")
     sections = collect(output, QUERIES, runs=RUNS_SHOWN)
-    data = {name: _rows(rel) if not isinstance(rel, list) else rel for name, rel in sections.items()}
-    if "stories" not in data:
-        data["stories"] = data.pop("stories_alone", [])
-    data.pop("stories_alone", None)
-    for name in (*QUERIES, "last_runs", "damaged_files"):
+    data = {name: rel if isinstance(rel, list) else _rows(rel) for name, rel in sections.items()}
+    if "article_groups" in sections:
+        for name, sql in FROM_GROUPS.items():
+            data[name] = _rows(sections["article_groups"].query("groups", sql))
+    data["stories"] = _stories(data.get("stories", []))
+    for name in (*QUERIES, *FROM_GROUPS, "last_runs", "damaged_files"):
         data.setdefault(name, [])
     return data
+
+
+def _stories(rows: list[dict]) -> list[dict]:
+    """One entry per story, its copies (the duplicates rows pointing at it) in ``copy_rows``."""
+    stories: dict[str, dict] = {}
+    for row in rows:
+        story = stories.setdefault(row["article_id"], {
+            **{k: v for k, v in row.items() if not k.startswith("copy_")}, "copy_rows": []})
+        if row["copy_reason"] is not None:
+            story["copy_rows"].append({k: row[f"copy_{k}"] for k in _COPY})
+    return list(stories.values())
 
 
 def _json_ready(rows: list[dict], *keep: str) -> list[dict]:

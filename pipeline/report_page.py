@@ -231,10 +231,6 @@ def render_page(output: str, data: dict[str, list[dict]], specs: dict[str, dict]
     def chart(name: str):
         return Markup(f'<div class="chart" id="chart-{name}"></div>') if name in specs else ""
 
-    copies: dict[str, list[dict]] = {}
-    for row in data["copies"]:
-        copies.setdefault(row["duplicate_of"], []).append(row)
-    stories = [{**story, "copy_rows": copies.get(story["article_id"], [])} for story in data["stories"]]
     totals = data["totals"][0] if data["totals"] else {
         "articles": 0, "undated": 0, "outlets": 0, "first_day": None, "last_day": None,
         "undated_nato_mentions": 0, "undated_ukraine_mentions": 0, "undated_membership_articles": 0}
@@ -246,6 +242,6 @@ def render_page(output: str, data: dict[str, list[dict]], specs: dict[str, dict]
         charts={name: Markup(script_json(spec)) for name, spec in specs.items()}, chart=chart,
         outlets_total=totals["outlets"], outlets_shown=len(data["per_outlet"]),
         membership_dated=sum(r["membership_articles"] for r in data["per_day"]),
-        stories=stories, copies_shown=COPIES_SHOWN, link=_link, day=_day, runs=data["last_runs"],
+        stories=data["stories"], copies_shown=COPIES_SHOWN, link=_link, day=_day, runs=data["last_runs"],
         embed_options=Markup(script_json(EMBED_OPTIONS)),
         vega_lite=alt.SCHEMA_VERSION, altair=alt.__version__, vega=vl_convert.get_vega_version())

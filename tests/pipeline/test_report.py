@@ -148,8 +148,7 @@ def test_report_of_an_output_with_missing_empty_and_damaged_parts(browser, sampl
     assert_quiet_and_offline(seen, html)
     assert str(first) in page.inner_text("#damaged") and "torn.json" in page.inner_text("#damaged")
     assert len(marks(page, "per_day")) > 0 and "No error rows" in page.inner_text("#errors")
-    stories = page.eval_on_selector_all("#stories tr.story", "rs => rs.length")
-    assert stories >= 3 and page.eval_on_selector_all("#stories tr.copy", "rs => rs.length") == 0
+    assert "No story was republished" in page.inner_text("#stories")  # no duplicates table: no copies known
     page.close()
 
 
