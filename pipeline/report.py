@@ -79,7 +79,8 @@ FROM_GROUPS = {
         FROM groups""",
     "per_day": """
         SELECT date, sum(articles)::BIGINT AS articles, sum(nato_mentions)::BIGINT AS nato_mentions,
-               sum(ukraine_mentions)::BIGINT AS ukraine_mentions, sum(membership_articles)::BIGINT AS membership_articles
+               sum(ukraine_mentions)::BIGINT AS ukraine_mentions,
+               sum(membership_articles)::BIGINT AS membership_articles
         FROM groups WHERE NOT undated GROUP BY date ORDER BY date""",
     "per_outlet": f"""
         SELECT outlet, mode(outlet_name) AS outlet_name, sum(articles)::BIGINT AS articles,
