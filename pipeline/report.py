@@ -70,7 +70,7 @@ _TOP = f"""SELECT outlet FROM groups GROUP BY outlet
            ORDER BY sum(nato_mentions) + sum(ukraine_mentions) DESC, outlet LIMIT {TOP_OUTLETS}"""
 FROM_GROUPS = {
     "totals": """
-        SELECT sum(articles)::BIGINT AS articles, coalesce(sum(articles) FILTER (WHERE undated), 0)::BIGINT AS undated,
+        SELECT coalesce(sum(articles), 0)::BIGINT AS articles, coalesce(sum(articles) FILTER (WHERE undated), 0)::BIGINT AS undated,
                coalesce(sum(nato_mentions) FILTER (WHERE undated), 0)::BIGINT AS undated_nato_mentions,
                coalesce(sum(ukraine_mentions) FILTER (WHERE undated), 0)::BIGINT AS undated_ukraine_mentions,
                coalesce(sum(membership_articles) FILTER (WHERE undated), 0)::BIGINT AS undated_membership_articles,

@@ -207,10 +207,13 @@ COPIES_SHOWN = 10  # per story; the rest are counted
 
 
 def _link(text, url) -> Markup | str:
+    """A link for an http(s) URL (never ``javascript:`` or ``data:``), else the text alone."""
     label = text or url or "(untitled)"
-    if url and urlsplit(url).scheme in ("http", "https"):
-        return Markup('<a href="{}" rel="noreferrer noopener">{}</a>').format(url, label)
-    return label
+    try:
+        web = bool(url) and urlsplit(url).scheme in ("http", "https")
+    except ValueError:  # not a URL at all
+        web = False
+    return Markup('<a href="{}" rel="noreferrer noopener">{}</a>').format(url, label) if web else label
 
 
 def _day(row) -> str:
