@@ -7,6 +7,12 @@ whatever the failed try committed and then skips what that try already wrote.
 newsbeam's own output lock (exit 4) backs up max_active_runs=1 against a
 backfill or a manual run beside the schedule. Requires
 apache-airflow-providers-docker.
+
+The image runs as uid 10001, so /srv/news on the Docker host must be writable by it
+(``chown -R 10001:10001 /srv/news``), or set ``user`` to the uid:gid that owns it; the
+entrypoint refuses an unwritable folder at once, naming it and the fix. A task killed by
+Airflow (timeout, mark failed) gets SIGTERM, which tini in the image passes to newsbeam: it
+stops at once and releases the output lock.
 """
 from datetime import datetime, timedelta
 
@@ -25,6 +31,7 @@ with DAG(
     ingest = DockerOperator(
         task_id="ingest",
         image="newsbeam:0.1.0",
+        user="10001:10001",
         command=["run", "--config", "/config/feeds.yaml", "--output", "/data",
                  "--log-format", "json", "--run-id", "airflow-{{ ts_nodash }}-try{{ ti.try_number }}"],
         mounts=[Mount(source="/srv/newsbeam/config", target="/config", type="bind", read_only=True),

@@ -130,6 +130,14 @@ def build_parser() -> argparse.ArgumentParser:
                                 "are left out and listed last.")
     stats.add_argument("output", metavar="OUTPUT", help="a newsbeam output folder")
     stats.add_argument("--format", choices=("table", "json"), default="table")
+    report = commands.add_parser("report", help="write an output folder's report as one HTML page",
+                                 description="One static page, self-contained and offline: NATO and Ukraine "
+                                 "mentions per day and per outlet, the membership topic per day, the most "
+                                 "republished stories with their copies, errors by stage and reason, and the last "
+                                 "runs. Undated articles are left out of the per-day charts and counted. Local "
+                                 "outputs only.")
+    report.add_argument("output", metavar="OUTPUT", help="a newsbeam output folder")
+    report.add_argument("--html", required=True, metavar="FILE", help="the page to write (replaced whole)")
     compact = commands.add_parser("compact", help="merge each partition's per-run files into one, atomically",
                                   description="Rewrite every partition that holds several files as one file, "
                                   "swapped in atomically; readers never see a row twice or miss one. Local "
@@ -253,6 +261,27 @@ def stats_command(args: argparse.Namespace, rest: list[str]) -> int:
     return EXIT_OK
 
 
+def report_command(args: argparse.Namespace, rest: list[str]) -> int:
+    from newsbeam.pipeline.report import NotAnOutput, write_report
+
+    if rest:
+        return _fail(f"unexpected argument(s): {' '.join(rest)}")
+    if "://" in args.output or not os.path.isdir(args.output):
+        return _fail(f"{args.output} is not a local folder (report reads local outputs only)")
+    folder = os.path.dirname(os.path.abspath(args.html))
+    if not os.path.isdir(folder):
+        return _fail(f"cannot write {args.html}: folder {folder} does not exist")
+    try:
+        done = write_report(args.output, args.html)
+    except NotAnOutput as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"cannot write {args.html}: {exc.strerror or exc}")
+    print(f"wrote {done.path}: {done.articles} articles ({done.undated} undated, not in the per-day charts), "
+          f"{done.charts} charts" + (f"; {done.damaged} damaged files left out" if done.damaged else ""))
+    return EXIT_OK
+
+
 def compact_command(args: argparse.Namespace, rest: list[str]) -> int:
     """Compaction holds the output lock (no run commits meanwhile) and first completes any
     commit a run left unfinished, so that it merges whole runs."""
@@ -323,6 +352,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         return validate_command(args, rest)
     if args.command == "compact":
         return compact_command(args, rest)
+    if args.command == "report":
+        return report_command(args, rest)
     stray = [a for a in rest if not a.startswith("--") and not _is_option_value(rest, a)]
     if stray:
         return _fail(f"unexpected argument(s): {' '.join(stray)}")

@@ -67,12 +67,13 @@ def sound_files(files: dict[str, list[str]], deep: bool = False) -> tuple[dict[s
     return kept, damaged
 
 
-def query_sections(files: dict[str, list[str]]) -> dict[str, object]:
-    """Each query over the tables it needs, as a DuckDB relation over its materialized result
-    (so a damaged page fails here, not while printing); queries over absent tables are left out."""
+def query_sections(files: dict[str, list[str]], queries: dict[str, str] = QUERIES) -> dict[str, object]:
+    """Each query (``stats``' own unless given) over the tables it needs, as a DuckDB relation over
+    its materialized result (so a damaged page fails here, not while printing); queries over absent
+    tables are left out."""
     con = duckdb.connect()
     sections: dict[str, object] = {}
-    for name, query in QUERIES.items():
+    for name, query in queries.items():
         needed = [t for t in TABLES if "{" + t + "}" in query]
         if all(files[t] for t in needed):
             sql = query.format(**{t: SOURCE.format(table=t) for t in needed})
@@ -96,17 +97,18 @@ def last_runs(output: str, n: int = 5) -> tuple[list[dict], list[dict]]:
     return sorted(runs, key=lambda r: r["started_at"])[-n:], damaged
 
 
-def collect(output: str) -> dict[str, object]:
-    """Each section as a DuckDB relation, or a list of rows for the runs and the damaged files
-    (only when there are any); absent tables are left out."""
+def collect(output: str, queries: dict[str, str] = QUERIES, runs: int = 5) -> dict[str, object]:
+    """Each section (one per query, ``stats``' own unless given) as a DuckDB relation, or a list of
+    rows for the last ``runs`` runs and the damaged files (only when there are any); absent tables
+    are left out."""
     files, damaged = sound_files({table: table_files(output, table) for table in TABLES})
     try:
-        sections = query_sections(files)
+        sections = query_sections(files, queries)
     except duckdb.Error:  # a page that does not decode: find its file, leave it out, ask again
         files, undecoded = sound_files(files, deep=True)
         damaged += undecoded
-        sections = query_sections(files)
-    sections["last_runs"], bad_manifests = last_runs(output)
+        sections = query_sections(files, queries)
+    sections["last_runs"], bad_manifests = last_runs(output, runs)
     damaged += bad_manifests
     if damaged:
         sections["damaged_files"] = damaged

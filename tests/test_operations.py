@@ -26,8 +26,13 @@ EXAMPLES = ROOT / "examples"
 def assert_valid_command(argv: list[str]) -> None:
     """A newsbeam command line as the examples write it: a known command, only known flags."""
     args, rest = build_parser().parse_known_args(argv)
-    assert args.command in ("run", "stats", "validate"), argv
+    assert args.command in ("run", "stats", "validate", "report"), argv
     assert all(not r.startswith("--") or r.split("=")[0] in ("--runner", "--direct_num_workers") for r in rest), rest
+
+
+def dockerfile_entrypoint() -> list[str]:
+    (entrypoint,) = re.findall(r"^ENTRYPOINT (\[.*\])$", (ROOT / "Dockerfile").read_text(), re.M)
+    return json.loads(entrypoint)
 
 
 def test_dockerfile_lints_clean_and_matches_the_package():
@@ -36,13 +41,31 @@ def test_dockerfile_lints_clean_and_matches_the_package():
     assert result.returncode == 0, result.stdout
     dockerfile = (ROOT / "Dockerfile").read_text()
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert 'ENTRYPOINT ["newsbeam"]' in dockerfile and "newsbeam" in project["scripts"]
-    assert re.search(r"^USER 10001$", dockerfile, re.M)  # not root
+    # tini is PID 1 (signals, children); the entrypoint module checks the output folder, then runs newsbeam
+    assert dockerfile_entrypoint() == ["/usr/bin/tini", "--", "python", "-m", "newsbeam.pipeline.entrypoint"]
+    assert re.search(r"apt-get install -y --no-install-recommends tini=", dockerfile)
+    assert "newsbeam" in project["scripts"]
+    assert re.search(r"^USER 10001:10001$", dockerfile, re.M)  # not root
+    kept = {line[1:].rstrip("/") for line in (ROOT / ".dockerignore").read_text().splitlines()
+            if line.startswith("!")}
+    assert "*" in (ROOT / ".dockerignore").read_text().splitlines()  # the context is only what is let in
     for source in re.findall(r"^COPY (\S+(?: \S+)*) \S+$", dockerfile, re.M):
         for path in source.split():
-            assert (ROOT / path).exists(), path
+            assert (ROOT / path).exists() and path in kept, path
     assert set(project["dependencies"]) and "requirements.lock" in dockerfile
     read_config_file(str(ROOT / "configs" / "default.yaml"))  # the config the image ships is valid
+
+
+def test_the_image_has_one_tag_everywhere():
+    """The Dockerfile's build line, the Kubernetes CronJob and the Airflow DAG name one image."""
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    tag = f"newsbeam:{version}"
+    built = re.findall(r"docker build -t (\S+)", (ROOT / "Dockerfile").read_text())
+    run = re.findall(r"docker run .*?(newsbeam\S*) run", (ROOT / "Dockerfile").read_text().replace("\\\n", " "))
+    job = yaml.safe_load((EXAMPLES / "kubernetes-cronjob.yaml").read_text())
+    (container,) = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    dag = re.findall(r'image="([^"]+)"', (EXAMPLES / "airflow_dag.py").read_text())
+    assert set(built + run + dag + [container["image"]]) == {tag} and len(dag) == 2 and built and run
 
 
 def test_crontab_example_uses_flock_and_real_commands():
@@ -59,7 +82,10 @@ def test_kubernetes_cronjob_never_overlaps_and_runs_a_real_command():
     job = yaml.safe_load((EXAMPLES / "kubernetes-cronjob.yaml").read_text())
     assert job["kind"] == "CronJob" and job["spec"]["concurrencyPolicy"] == "Forbid"
     pod = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]
-    assert pod["securityContext"]["runAsNonRoot"] is True
+    security = pod["securityContext"]
+    assert security["runAsNonRoot"] is True
+    # the volume is made writable for the image's user: group 10001, fsGroup on the volume
+    assert security["runAsUser"] == security["runAsGroup"] == security["fsGroup"] == 10001
     (container,) = pod["containers"]
     assert_valid_command(container["args"])
 
@@ -283,3 +309,87 @@ def test_output_on_s3_through_beam_filesystems(tmp_path, monkeypatch):
             "out/_index/files/part-first-0.parquet", "out/_index/files/part-second-0.parquet",
             "out/_index/part-first-0.parquet"]
         assert not [k for k in keys if "/_staging/" in k]
+
+
+# The image's entrypoint, run outside Docker (there is no Docker engine here) the way the image runs
+# it: as uid 10001, with tini as PID 1 of its own PID namespace (`docker stop` signals PID 1), and
+# with the Dockerfile's own ENTRYPOINT line. The uid keeps only CAP_DAC_READ_SEARCH, so that it can
+# load this checkout's interpreter (which may live under /root); it can write nothing it does not own.
+AS_IMAGE_USER = ["setpriv", "--reuid=10001", "--regid=10001", "--clear-groups",
+                 "--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search"]
+
+
+def in_the_image(*argv: str) -> list[str]:
+    """The command line of ``docker run IMAGE ARGV``: the Dockerfile's ENTRYPOINT (with this
+    environment's Python for the image's) as uid 10001, PID 1 of a new PID namespace."""
+    entrypoint = [sys.executable if word == "python" else word for word in dockerfile_entrypoint()]
+    return ["unshare", "--pid", "--fork", "--kill-child", *AS_IMAGE_USER, *entrypoint, *argv]
+
+
+def requires_root_and(*tools: str):
+    """Skip unless the tests run as root (to change uid and open a PID namespace) with ``tools`` and
+    the Dockerfile's init (tini) installed."""
+    import os
+    import shutil
+
+    missing = [tool for tool in tools if shutil.which(tool) is None]
+    missing += [] if Path(dockerfile_entrypoint()[0]).exists() else [dockerfile_entrypoint()[0]]
+    missing += [] if os.geteuid() == 0 else ["root"]
+    return pytest.mark.skipif(bool(missing), reason=f"needs {', '.join(missing)}")
+
+
+@requires_root_and("setpriv", "unshare")
+@pytest.mark.parametrize("command", [["run", "--input", str(SAMPLES), "--output", "{data}/news"],
+                                     ["report", "{data}/out", "--html", "{data}/report.html"]])
+def test_entrypoint_names_an_unwritable_output_folder_its_uid_and_the_fix(tmp_path, command):
+    data = tmp_path / "data"  # owned by root, as a bind-mounted host folder is owned by its user
+    data.mkdir()
+    (data / "out" / "_runs").mkdir(parents=True)
+    argv = [word.format(data=data) for word in command]
+    result = subprocess.run(in_the_image(*argv), capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}, timeout=60)
+    assert result.returncode == 2 and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"newsbeam: error: output folder {data} is not writable by uid 10001 (gid 10001)")
+    assert "belongs to uid 0" in line and 'docker run --user "$(id -u):$(id -g)"' in line and "fsGroup" in line
+    assert sorted(p.name for p in data.iterdir()) == ["out"]
+
+
+@requires_root_and("setpriv", "unshare")
+@pytest.mark.parametrize("moment", ["starting", "running"])
+def test_sigterm_to_the_image_entrypoint_stops_a_run_at_once_and_releases_the_lock(tmp_path, moment):
+    """`docker stop` sends SIGTERM to PID 1 and SIGKILLs it 10 s later. As PID 1, a process that has
+    no handler for a signal ignores it: with newsbeam itself as PID 1, a SIGTERM that came before
+    the run's handler was installed was ignored and the run went on to the end."""
+    import os
+    import signal
+    import time
+
+    from tests.support.corpus import corpus
+    from tests.test_cross_run import write_docs
+
+    write_docs(tmp_path / "in", corpus(400, seed=5, paragraphs=4))
+    data = tmp_path / "data"
+    data.mkdir()
+    os.chown(data, 10001, 10001)
+    process = subprocess.Popen(in_the_image("run", "--input", str(tmp_path / "in"), "--output", str(data)),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (pid_1 := children.read_text().split()):
+        time.sleep(0.01)
+    assert pid_1, "the entrypoint did not start"
+    while moment == "running" and time.monotonic() < deadline and not (data / "_lock.json").exists():
+        time.sleep(0.05)
+    assert moment == "starting" or (data / "_lock.json").exists()
+    stopped = time.monotonic()
+    os.kill(int(pid_1[0]), signal.SIGTERM)  # what `docker stop` does: SIGTERM to the container's PID 1
+    try:
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert time.monotonic() - stopped < 5, err[-2000:]
+    assert process.returncode == 128 + signal.SIGTERM, err[-2000:]
+    assert not (data / "_lock.json").exists()  # released: the next run starts at once
+    assert not list(data.glob("_runs/*.json")) and not list(data.glob("articles/**/*.parquet"))  # nothing committed
