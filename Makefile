@@ -28,6 +28,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.throughput
+	$(BIN)/python -m bench.incremental
+	$(BIN)/python -m bench.memory
+	$(BIN)/python -m bench.jsonl_export
 	$(BIN)/python -m bench.extraction_quality
 	$(BIN)/python -m bench.fetch_throughput
 	$(BIN)/python -m bench.near_dup_quality
