@@ -79,3 +79,79 @@ def bare_loop(path: str) -> None:
                 json.loads(line)
                 count += 1
     print(json.dumps({"records": count, "seconds": time.perf_counter() - started}))
+
+
+def read_and_parse(path: str) -> None:
+    """The read and parse stages alone over one export (Documents counted and dropped)."""
+    import apache_beam as beam
+    from apache_beam.io.filesystems import FileSystems
+    from apache_beam.metrics.metric import MetricsFilter
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from newsbeam.pipeline.runner import make_runner
+    from newsbeam.transforms.parse.documents import ParseDocuments
+    from newsbeam.transforms.read.files import ReadInputFiles
+    from newsbeam.transforms.names import DOCUMENTS, FILES
+    from newsbeam.transforms.records import InputFile
+
+    meta = FileSystems.match([path])[0].metadata_list[0]
+    started = time.perf_counter()
+    options = PipelineOptions([])
+    pipeline = beam.Pipeline(runner=make_runner(options), options=options)
+    read = pipeline | "Read" >> ReadInputFiles([InputFile(path=path, size=meta.size_in_bytes)], 50 << 20)
+    documents = (read[FILES] | "Parse" >> ParseDocuments())[DOCUMENTS]
+    _ = documents | "Count" >> beam.combiners.Count.Globally() | "Report" >> beam.Map(
+        lambda n: beam.metrics.Metrics.counter("bench", "documents").inc(n))
+    result = pipeline.run()
+    result.wait_until_finish()
+    (counter,) = result.metrics().query(MetricsFilter().with_name("documents"))["counters"]
+    print(json.dumps({"records": counter.committed, "seconds": time.perf_counter() - started}))
+
+
+def _measured(code: str, path: Path) -> tuple[float, float, dict]:
+    seconds, peak, out = run_measured([sys.executable, "-c", f"from bench.jsonl_export import {code}; "
+                                       f"{code}({str(path)!r})"])
+    return seconds, peak, json.loads(out.strip().splitlines()[-1])
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=20_000)
+    parser.add_argument("--large-gib", type=float, default=1.0)
+    parser.add_argument("--skip-large", action="store_true")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        lines = records(args.articles)
+        export = tmp / "export" / "export.jsonl"
+        export.parent.mkdir()
+        n = write_export(export, lines)
+        size = export.stat().st_size
+        print(f"{'run':<52} {'records':>9} {'seconds':>8} {'records/s':>9} {'peak MiB':>9}")
+        seconds, peak, bare = _measured("bare_loop", export)
+        print(f"{'(a) bare loop over ' + f'{size / 2**20:.0f} MB, {n:,} records':<52} {bare['records']:>9,} "
+              f"{seconds:>8.1f} {bare['records'] / seconds:>9.0f} {peak:>9,.0f}", flush=True)
+        output = tmp / "out"
+        seconds, peak, _ = run_measured([sys.executable, "-m", "newsbeam.pipeline.cli", "run", "--input",
+                                         str(export.parent), "--output", str(output), "--log-level", "WARNING"])
+        (manifest,) = (output / "_runs").glob("*.json")
+        counts = json.loads(manifest.read_text())["counts"]
+        print(f"{'(b) newsbeam run, in-process':<52} {counts['input_items']:>9,} {seconds:>8.1f} "
+              f"{counts['input_items'] / seconds:>9.0f} {peak:>9,.0f}   {counts['articles']:,} articles, "
+              f"{counts['duplicates']:,} duplicates, {counts['errors']} errors", flush=True)
+        if args.skip_large:
+            return
+        large = tmp / "large.jsonl"
+        n = write_export(large, lines, int(args.large_gib * 2**30))
+        size = large.stat().st_size
+        export.unlink()
+        seconds, peak, bare = _measured("bare_loop", large)
+        print(f"{'(a) bare loop over ' + f'{size / 2**30:.2f} GiB, {n:,} records':<52} {bare['records']:>9,} "
+              f"{seconds:>8.1f} {bare['records'] / seconds:>9.0f} {peak:>9,.0f}", flush=True)
+        seconds, peak, parsed = _measured("read_and_parse", large)
+        print(f"{'(r) newsbeam read + parse stages, in-process':<52} {parsed['records']:>9,} {seconds:>8.1f} "
+              f"{parsed['records'] / seconds:>9.0f} {peak:>9,.0f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

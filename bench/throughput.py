@@ -99,7 +99,7 @@ def different_rows(first: Path, second: Path) -> dict:
                             if c not in VOLATILE)
         one, other = (f"SELECT {columns} FROM {relation}" for relation in relations)
         found[table] = duckdb.sql(f"SELECT (SELECT count(*) FROM ({one} EXCEPT ALL {other})) + "
-                                  f"(SELECT count(*) FROM ({other} EXCEPT ALL {one}))").fetchone()[0]
+                                  f"(SELECT count(*) FROM ({other} EXCEPT ALL {one}))").fetchall()[0][0]
     return {table: n for table, n in found.items() if n}
 
 

@@ -27,6 +27,7 @@ from newsbeam.transforms.write.commit import CommitError
 from newsbeam.transforms.write.storage import staging_dir
 from tests.conftest import SAMPLES, check_accounting, manifests, rows, run_newsbeam
 from tests.support.site import Site, rss
+from tests.support.index_check import index_matches_tables
 
 TABLES = ("articles", "duplicates", "errors")
 # An article (baltic-brief), its near-duplicate (nordlicht-news) and a line cut off mid-record (an error row).
@@ -166,6 +167,7 @@ def test_a_commit_cut_between_any_two_renames_is_completed_by_the_next_run(tmp_p
                 assert table_rows(output) == clean, f"commit cut after {cut} renames"
                 assert [m["commit_completed_by"] for m in found] == ["next-run"]
                 assert json.loads((output / "_state" / "feeds.json").read_text())[feed]["etag"] == '"feed-v1"'
+            assert index_matches_tables(output), f"index after a commit cut after {cut} renames"
         # A whole rerun after the cut that lost duplicates before: it completes the commit first, then
         # skips all the run had written (the feed's article as not modified, thanks to the saved state).
         cut_commit(FailingRenames(after=3))
