@@ -36,6 +36,8 @@ def counts_from(counters: dict, files: list[dict], files_matched: int, files_unc
     def count(name):
         return counters.get(name, 0)
 
+    skipped_by = {name.removeprefix(names.SKIPPED_BY): n for name, n in sorted(counters.items())
+                  if name.startswith(names.SKIPPED_BY)}
     return {
         "files_matched": files_matched,
         "files_unchanged": files_unchanged,
@@ -48,7 +50,9 @@ def counts_from(counters: dict, files: list[dict], files_matched: int, files_unc
         "articles": rows(names.ARTICLES),
         "duplicates": rows(names.DUPLICATES),
         "errors": rows(names.ERRORS),
-        "skipped": count(names.SKIPPED) + files_unchanged,
+        "skipped": count(names.SKIPPED) + files_unchanged + sum(skipped_by.values()),
+        # items left out by the run's filters (--only-domains, the publication-date window), by reason
+        "skipped_by_reason": skipped_by,
         "errors_by_stage": {stage: count(names.errors_metric(stage)) for stage in names.STAGES},
         "duplicates_by_reason": {reason: count(names.duplicates_metric(reason)) for reason in names.REASONS},
         "dedup": {"history_rows": count(names.HISTORY_ROWS), "history_files": count(names.HISTORY_FILES),
