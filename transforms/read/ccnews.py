@@ -126,7 +126,9 @@ def list_warcs(fetcher: Fetcher, base_url: str, days: DateRange) -> list[InputFi
 
 class HttpBody(io.RawIOBase):
     """A response body as it arrives, undecoded; ``complete`` once it has been read to its end
-    and its length matches the Content-Length (a connection cut off part-way never is)."""
+    and its length matches the Content-Length. A connection that breaks part-way ends the body
+    there (``error`` says why): the bytes that did arrive are read, and the record they cut
+    off is the WARC reader's damaged record."""
 
     def __init__(self, response: requests.Response):
         super().__init__()
@@ -135,19 +137,21 @@ class HttpBody(io.RawIOBase):
         self.size = int(length) if length.isdigit() else None
         self.count = 0
         self.complete = False
-        self._failed = False
+        self.error: Optional[str] = None
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:
+        if self.error:
+            return 0
         try:
-            data = self._response.raw.read(len(buffer), decode_content=False)
-        except Exception:
-            self._failed = True
-            raise
+            data = self._response.raw.read1(len(buffer), decode_content=False)
+        except Exception as exc:  # noqa: BLE001 - urllib3 and socket errors alike end the body here
+            self.error = f"{type(exc).__name__}: {exc}"[:300]
+            return 0
         if not data:
-            self.complete = not self._failed and (self.size is None or self.count == self.size)
+            self.complete = self.size is None or self.count == self.size
             return 0
         buffer[:len(data)] = data
         self.count += len(data)
@@ -237,9 +241,12 @@ class _StreamWarcFn(_ParseFn):
         if stream.body.complete:
             self._done_files.inc()
             yield beam.pvalue.TaggedOutput(LOG, {"path": source.path, "bytes": stream.stored_bytes,
-                                                 "records": records})
+                                                 "items": records})
         else:
             self._failed_files.inc()
+        if stream.body.error:
+            _LOG.warning("CC-NEWS %s: the connection broke after %d bytes (%s); the file is read again whole "
+                         "by the next run", source.path, stream.stored_bytes, stream.body.error)
         self._progress(source.path, records, time.monotonic() - started, stream.body.complete)
 
     def _open(self, source: SourceFile):
