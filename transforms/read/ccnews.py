@@ -260,7 +260,7 @@ class _StreamWarcFn(_ParseFn):
         rate = self._records_done / self._seconds if self._seconds else 0.0
         left = max(0, self._total - self._done)
         eta = dt.timedelta(seconds=round(self._seconds / self._done * left))
-        _LOG.info("CC-NEWS %s %s: %d records in %.1f s; this worker %d of %d files, %.0f records/s, ETA %s "
+        _LOG.info("CC-NEWS %s %s: %d items in %.1f s; this worker %d of %d files, %.0f items/s, ETA %s "
                   "(if it did the rest alone)", url.rsplit("/", 1)[-1], "done" if complete else "cut off",
                   records, seconds, self._done, self._total, rate, eta)
 
