@@ -62,6 +62,8 @@ def counts_from(counters: dict, files: list[dict], files_matched: int, files_unc
                   "oversized_bucket_members_dropped": count(names.OVERSIZED_BUCKET_MEMBERS)},
         "articles_mentioning": {"nato": count(names.WRITE_NATO), "ukraine": count(names.WRITE_UKRAINE)},
         "files_written": len(files),
+        "cc_news": {"files_done": count(names.CCNEWS_FILES_DONE), "files_failed": count(names.CCNEWS_FILES_FAILED),
+                    "items": count(names.CCNEWS_RECORDS)},
         "feeds": {name.split(".", 1)[1]: count(name) for name in names.FEED_COUNTS},
         "pages": {"fetched": count(names.PAGES_FETCHED), "fallbacks": count(names.PAGES_FALLBACKS),
                   "failed": {name.removeprefix(names.PAGES_FAILED): n for name, n in sorted(counters.items())

@@ -270,7 +270,8 @@ class ReadCcNews(beam.PTransform):
     files read to their end) out. Files are spread over the workers, one file a unit of work,
     and their records spread again so extraction is not held to the worker that read them."""
 
-    def __init__(self, files: tuple, max_item_bytes: int, settings: FetchSettings, only_domains: frozenset = frozenset()):
+    def __init__(self, files: tuple, max_item_bytes: int, settings: FetchSettings,
+                 only_domains: frozenset = frozenset()):
         super().__init__()
         self._files = tuple(files)
         self._max_item_bytes = max_item_bytes

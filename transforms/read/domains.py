@@ -21,8 +21,8 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from newsbeam.transforms.isolation import ItemFn
-from newsbeam.transforms.names import (ARTICLES, DOCUMENTS, ERRORS, SKIP_NO_DATE, SKIP_OTHER_DOMAIN, SKIP_OUTSIDE_WINDOW, SKIPPED_BY,
-                                       STAGE_EXTRACT, STAGE_PARSE, counter)
+from newsbeam.transforms.names import (ARTICLES, DOCUMENTS, ERRORS, SKIP_NO_DATE, SKIP_OTHER_DOMAIN,
+                                       SKIP_OUTSIDE_WINDOW, SKIPPED_BY, STAGE_EXTRACT, STAGE_PARSE, counter)
 
 MAX_DOMAINS_BYTES = 16 * 1024 * 1024
 

@@ -1,9 +1,7 @@
 """CC-NEWS backfill: listings, WARC files streamed from a loopback mirror, retries, the ledger, filters."""
 from __future__ import annotations
 
-import datetime as dt
 import gzip
-import io
 import os
 import tempfile
 import tracemalloc
@@ -83,6 +81,7 @@ def test_a_backfill_streams_the_files_in_range_waits_out_slowdown_and_never_down
         [error] = rows(output, "errors")
         assert (error["stage"], error["error_type"], error["source"]) == ("fetch", "http_503", site.url(down))
         assert run1["counts"]["files_matched"] == 3 and run1["counts"]["files_read"] == 2
+        assert run1["counts"]["cc_news"] == {"files_done": 2, "files_failed": 1, "items": 5}
 
         assert _run(mirror, output, "2025-06-30..2025-07-01", config=FAST_RETRIES, tmp=tmp_path) == 0
         run2 = check_accounting(output, manifests(output)[-1])
