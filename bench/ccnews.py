@@ -85,7 +85,7 @@ def main(argv=None) -> None:
         "bare_seconds": round(bare_seconds, 2), "bare_pages_per_s": round(pages / bare_seconds, 1),
         "newsbeam_seconds": round(seconds, 2), "newsbeam_pages_per_s": round(counts["input_items"] / seconds, 1),
         "newsbeam_pipeline_seconds": manifest["timings_seconds"]["pipeline"],
-        "newsbeam_peak_mib": round(peak_mib),
+        "newsbeam_peak_mib": round(peak_mib), "newsbeam_stage_seconds": manifest["timings_seconds"]["stages"],
         "articles": counts["articles"], "duplicates": counts["duplicates"], "errors": counts["errors"],
     }
     result["ratio_newsbeam_to_bare"] = round(result["newsbeam_pages_per_s"] / result["bare_pages_per_s"], 2)

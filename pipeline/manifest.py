@@ -36,8 +36,9 @@ def counts_from(counters: dict, files: list[dict], files_matched: int, files_unc
     def count(name):
         return counters.get(name, 0)
 
-    skipped_by = {name.removeprefix(names.SKIPPED_BY): n for name, n in sorted(counters.items())
-                  if name.startswith(names.SKIPPED_BY)}
+    # every skip by its reason: the run's filters, items an earlier run wrote, files ingested unchanged
+    skipped_by = {**{reason: count(names.SKIPPED_BY + reason) for reason in names.SKIP_REASONS},
+                  "already_written": count(names.SKIPPED), "unchanged_files": files_unchanged}
     return {
         "files_matched": files_matched,
         "files_unchanged": files_unchanged,
@@ -50,8 +51,7 @@ def counts_from(counters: dict, files: list[dict], files_matched: int, files_unc
         "articles": rows(names.ARTICLES),
         "duplicates": rows(names.DUPLICATES),
         "errors": rows(names.ERRORS),
-        "skipped": count(names.SKIPPED) + files_unchanged + sum(skipped_by.values()),
-        # items left out by the run's filters (--only-domains, the publication-date window), by reason
+        "skipped": sum(skipped_by.values()),
         "skipped_by_reason": skipped_by,
         "errors_by_stage": {stage: count(names.errors_metric(stage)) for stage in names.STAGES},
         "duplicates_by_reason": {reason: count(names.duplicates_metric(reason)) for reason in names.REASONS},

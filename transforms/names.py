@@ -89,6 +89,7 @@ TAG_ARTICLES, TAG_NATO, TAG_UKRAINE, TAG_MEMBERSHIP = (  # items tagged (their c
 # counter per reason: '<prefix><reason>'. Counted in the manifest's ``skipped``.
 SKIPPED_BY = "skip."
 SKIP_OTHER_DOMAIN, SKIP_OUTSIDE_WINDOW, SKIP_NO_DATE = "other_domain", "published_outside_window", "published_unknown"
+SKIP_REASONS = (SKIP_OTHER_DOMAIN, SKIP_OUTSIDE_WINDOW, SKIP_NO_DATE)
 # CC-NEWS WARC files: streamed to their end, or failed (not fetched, or cut off part-way).
 CCNEWS_FILES_DONE, CCNEWS_FILES_FAILED, CCNEWS_RECORDS = "ccnews.files_done", "ccnews.files_failed", "ccnews.records"
 WRITE_FILES = "write.files"

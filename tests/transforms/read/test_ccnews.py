@@ -87,6 +87,7 @@ def test_a_backfill_streams_the_files_in_range_waits_out_slowdown_and_never_down
         run2 = check_accounting(output, manifests(output)[-1])
         assert (mirror.downloads(first), mirror.downloads(slow), mirror.downloads(down)) == (1, 2, 4)
         assert run2["counts"]["files_unchanged"] == 2 and run2["counts"]["articles"] == 0
+        assert run2["counts"]["skipped_by_reason"]["unchanged_files"] == 2 == run2["counts"]["skipped"]
         assert run2["counts"]["errors"] == 1  # the file that failed is tried again, and fails again
 
 
@@ -144,7 +145,7 @@ def test_only_domains_and_the_publication_window_apply_to_files_and_archives_as_
         "https://example.com/undated", "https://news.example.com/j1", "https://www.example.com/in",
         "https://www.zeitung.example/w"]
     assert counts["skipped_by_reason"] == {"other_domain": 4, "published_outside_window": 1,
-                                           "published_unknown": 1}, counts
+                                           "published_unknown": 1, "already_written": 0, "unchanged_files": 0}
     assert counts["skipped"] == 6
 
 
