@@ -2,7 +2,7 @@
 
 A CC-NEWS-like mirror is served on loopback (tests/support/site.py): one month's listing and
 FILES WARC files holding N synthetic news pages between them (bench/synthetic.py's articles,
-as HTML pages with navigation and footer), each page as CC-NEWS stores it (request, response
+as HTML pages with navigation and footer; or real pages, ``--pages-from DIR``), each page as CC-NEWS stores it (request, response
 and metadata records, gzipped per record). Two measurements over the same files, in the same
 run:
 
@@ -13,11 +13,12 @@ run:
 
 Prints records/s of each (records = HTML pages) and the ratio newsbeam / bare.
 
-    .venv/bin/python -m bench.ccnews [--pages 1000] [--files 2] [--extra-args ...]
+    .venv/bin/python -m bench.ccnews [--pages 1000] [--files 2] [--pages-from DIR] [--extra-args ...]
 """
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import logging
 import sys
@@ -32,10 +33,21 @@ from tests.support.site import Site
 from tests.support.warc_files import Warc
 
 
-def write_warcs(pages: int, files: int) -> list[bytes]:
+def _pages(pages: int, folder: Path | None):
+    """(url, HTML bytes): synthetic pages, or those of a folder of (gzipped) HTML files."""
+    if folder is None:
+        for i, language, outlet, url, published, title, text in articles(pages):
+            yield url, _page(language, outlet, url, published, title, text).encode("utf-8")
+        return
+    for n, path in enumerate(sorted(folder.iterdir())[:pages]):
+        data = path.read_bytes()
+        yield f"https://outlet{n % 50}.example/{path.name.split('.')[0]}", (
+            gzip.decompress(data) if path.name.endswith(".gz") else data)
+
+
+def write_warcs(pages: int, files: int, folder: Path | None = None) -> list[bytes]:
     warcs = [Warc().warcinfo() for _ in range(files)]
-    for i, language, outlet, url, published, title, text in articles(pages):
-        body = _page(language, outlet, url, published, title, text).encode("utf-8")
+    for i, (url, body) in enumerate(_pages(pages, folder)):
         warcs[i % files].request(url).response(url, body, content_type="text/html; charset=utf-8").metadata(url)
     return [warc.data for warc in warcs]
 
@@ -66,10 +78,12 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=1000)
     parser.add_argument("--files", type=int, default=2)
+    parser.add_argument("--pages-from", type=Path, metavar="DIR",
+                        help="real pages instead of synthetic ones, e.g. ../shared/benchmarks/trafilatura_eval/html")
     parser.add_argument("--extra-args", nargs=argparse.REMAINDER, default=[],
                         help="more newsbeam flags, e.g. --direct_num_workers=2 --direct_running_mode=multi_processing")
     args = parser.parse_args(argv)
-    warcs = write_warcs(args.pages, args.files)
+    warcs = write_warcs(args.pages, args.files, args.pages_from)
     with Site() as site, tempfile.TemporaryDirectory() as tmp:
         mirror = Mirror(site)
         urls = [site.url(mirror.add_warc(warc_path(f"202506011{n:05d}", n), data)) for n, data in enumerate(warcs)]
