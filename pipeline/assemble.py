@@ -10,6 +10,8 @@ from newsbeam.transforms.dedup.sign import SignArticles
 from newsbeam.transforms.extract.articles import ExtractArticles
 from newsbeam.transforms.names import ARTICLES, DAMAGED, DOCUMENTS, ERRORS, FILES, INDEX, LOG
 from newsbeam.transforms.parse.documents import ParseDocuments
+from newsbeam.transforms.read.ccnews import ReadCcNews
+from newsbeam.transforms.read.domains import KeepDomains, KeepPublishedWindow
 from newsbeam.transforms.read.feeds import ReadFeeds
 from newsbeam.transforms.read.files import ReadInputFiles
 from newsbeam.transforms.tag.mentions import TagMentions
@@ -17,6 +19,7 @@ from newsbeam.transforms.write.parquet import WriteRunLog, WriteTables
 from newsbeam.transforms.write.spill import KEYS, REFS, SpillArticles
 
 FEEDS_LOG = "feeds"  # the run log of what happened to each feed, read back for the manifest
+CCNEWS_LOG = "ccnews"  # the CC-NEWS files read to their end, read back for the file ledger
 
 
 class IngestNews(beam.PTransform):
@@ -48,9 +51,24 @@ class IngestNews(beam.PTransform):
             documents.append(fetched[DOCUMENTS])
             errors.append(fetched[ERRORS])
             _ = fetched[LOG] | "FeedLog" >> WriteRunLog(plan.output, run.run_id, FEEDS_LOG)
-        extracted = (documents | "AllDocuments" >> beam.Flatten()
-                     | "Extract" >> ExtractArticles(run, plan.extract))
-        tagged = extracted[ARTICLES] | "Tag" >> TagMentions(plan.lexicon)
+        if plan.cc_news:
+            streamed = pbegin | "ReadCcNews" >> ReadCcNews(plan.cc_news, plan.extract.max_item_bytes, plan.fetch,
+                                                           plan.only_domains)
+            documents.append(streamed[DOCUMENTS])
+            errors.append(streamed[ERRORS])
+            _ = streamed[LOG] | "CcNewsLog" >> WriteRunLog(plan.output, run.run_id, CCNEWS_LOG)
+        documents = documents | "AllDocuments" >> beam.Flatten()
+        if plan.only_domains:
+            kept = documents | "OnlyDomains" >> KeepDomains(plan.only_domains)
+            documents = kept[DOCUMENTS]
+            errors.append(kept[ERRORS])
+        extracted = documents | "Extract" >> ExtractArticles(run, plan.extract)
+        articles = extracted[ARTICLES]
+        if plan.published_since or plan.published_until:
+            windowed = articles | "PublishedWindow" >> KeepPublishedWindow(plan.published_since, plan.published_until)
+            articles = windowed[ARTICLES]
+            errors.append(windowed[ERRORS])
+        tagged = articles | "Tag" >> TagMentions(plan.lexicon)
         signed = tagged[ARTICLES] | "Sign" >> SignArticles()
         spilled = signed[ARTICLES] | "Spill" >> SpillArticles(plan.output, run)
         deduped = spilled[KEYS] | "Dedup" >> Deduplicate(plan.output, plan.dedup_window_days, run.ingest_date)

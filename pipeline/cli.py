@@ -103,6 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dedup-window-days", type=int, metavar="N",
                      help="near-duplicates are looked for among earlier articles dated within N days of each "
                      "article (default 30); exact copies in the whole output")
+    run.add_argument("--cc-news", metavar="FIRST..LAST", dest="cc_news",
+                     help="read Common Crawl's CC-NEWS WARC files of these days (YYYY-MM-DD..YYYY-MM-DD)")
+    run.add_argument("--cc-news-base-url", metavar="URL", dest="cc_news_base_url",
+                     help="where CC-NEWS is served from (default https://data.commoncrawl.org/)")
+    run.add_argument("--only-domains", metavar="FILE", dest="only_domains",
+                     help="keep only items whose URL is on these domains (one a line) or their subdomains")
+    run.add_argument("--published-since", metavar="YYYY-MM-DD", dest="published_since",
+                     help="keep only articles published on or after this day (UTC)")
+    run.add_argument("--published-until", metavar="YYYY-MM-DD", dest="published_until",
+                     help="keep only articles published on or before this day (UTC)")
     run.add_argument("--user-agent", metavar="UA", help="User-Agent for feed and page requests")
     run.add_argument("--allow-private-network", action="store_true", default=None,
                      help="let feeds and pages resolve to private, loopback or link-local addresses")
@@ -184,7 +194,9 @@ def _config_from(args: argparse.Namespace):
              "fail_on_errors": args.fail_on_errors, "reprocess": args.reprocess,
              "run_id": args.run_id, "wait_for_lock_seconds": args.wait_for_lock_seconds,
              "log_level": args.log_level, "log_format": args.log_format,
-             "dedup_window_days": args.dedup_window_days}
+             "dedup_window_days": args.dedup_window_days,
+             "cc_news": args.cc_news, "cc_news_base_url": args.cc_news_base_url, "only_domains": args.only_domains,
+             "published_since": args.published_since, "published_until": args.published_until}
     file_values = read_config_file(args.config) if args.config else {}
     return build_config(file_values, flags)
 

@@ -56,6 +56,11 @@ class Config:
     log_level: str = "INFO"
     log_format: str = "text"
     fetch: dict = dataclasses.field(default_factory=dict)
+    cc_news: Optional[str] = None  # a date range of Common Crawl's CC-NEWS WARC files to read
+    cc_news_base_url: str = "https://data.commoncrawl.org/"
+    only_domains: Optional[str] = None  # a file of domains, one a line: keep only their items
+    published_since: Optional[str] = None  # YYYY-MM-DD: keep only articles published on or after
+    published_until: Optional[str] = None  # YYYY-MM-DD: ... on or before
     pipeline_options: dict = dataclasses.field(default_factory=dict)
 
     def as_dict(self) -> dict:
@@ -200,6 +205,29 @@ def _checked(values: dict, checks: dict, error: type, unknown, bad) -> dict:
     return checked
 
 
+def _cc_news(value):
+    from newsbeam.transforms.read.ccnews import DateRange
+
+    if value is None:
+        return None
+    try:
+        DateRange.parse(value)
+    except ValueError as exc:
+        raise TypeError(str(exc)) from None
+    return value.strip()
+
+
+def _optional_day(value):
+    import datetime as dt
+
+    if value is None or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return None if value is None else value.isoformat()
+    try:
+        return dt.date.fromisoformat(value.strip()).isoformat()
+    except (AttributeError, ValueError):
+        raise TypeError("a date YYYY-MM-DD") from None
+
+
 def _options(value):
     if not isinstance(value, dict):
         raise TypeError("a mapping of Beam pipeline option -> value")
@@ -236,6 +264,11 @@ CHECKS = {
     "log_level": _choice(LOG_LEVELS),
     "log_format": _choice(LOG_FORMATS),
     "fetch": _fetch,
+    "cc_news": _cc_news,
+    "cc_news_base_url": _feed_url,
+    "only_domains": _optional_string,
+    "published_since": _optional_day,
+    "published_until": _optional_day,
     "pipeline_options": _options,
 }
 assert set(CHECKS) == {f.name for f in dataclasses.fields(Config)}
@@ -274,8 +307,11 @@ def build_config(file_values: dict, flag_values: dict) -> Config:
         if flags.get(mapping) is not None:
             merged[mapping] = {**file_values.get(mapping, {}), **flags[mapping]}
     config = Config(**merged)
-    if not config.input and not config.feeds:
+    if not config.input and not config.feeds and not config.cc_news:
         raise ConfigError("no input: give --input GLOB or --feed URL (or 'input:' / 'feeds:' in the config file)")
+    if config.published_since and config.published_until and config.published_since > config.published_until:
+        raise ConfigError(f"key 'published_since' ({config.published_since}) is after key 'published_until' "
+                          f"({config.published_until})")
     if not config.output:
         raise ConfigError("no output: give --output DIR (or 'output:' in the config file)")
     return config

@@ -36,6 +36,9 @@ def counts_from(counters: dict, files: list[dict], files_matched: int, files_unc
     def count(name):
         return counters.get(name, 0)
 
+    # every skip by its reason: the run's filters, items an earlier run wrote, files ingested unchanged
+    skipped_by = {**{reason: count(names.SKIPPED_BY + reason) for reason in names.SKIP_REASONS},
+                  "already_written": count(names.SKIPPED), "unchanged_files": files_unchanged}
     return {
         "files_matched": files_matched,
         "files_unchanged": files_unchanged,
@@ -48,7 +51,8 @@ def counts_from(counters: dict, files: list[dict], files_matched: int, files_unc
         "articles": rows(names.ARTICLES),
         "duplicates": rows(names.DUPLICATES),
         "errors": rows(names.ERRORS),
-        "skipped": count(names.SKIPPED) + files_unchanged,
+        "skipped": sum(skipped_by.values()),
+        "skipped_by_reason": skipped_by,
         "errors_by_stage": {stage: count(names.errors_metric(stage)) for stage in names.STAGES},
         "duplicates_by_reason": {reason: count(names.duplicates_metric(reason)) for reason in names.REASONS},
         "dedup": {"history_rows": count(names.HISTORY_ROWS), "history_files": count(names.HISTORY_FILES),
@@ -58,6 +62,8 @@ def counts_from(counters: dict, files: list[dict], files_matched: int, files_unc
                   "oversized_bucket_members_dropped": count(names.OVERSIZED_BUCKET_MEMBERS)},
         "articles_mentioning": {"nato": count(names.WRITE_NATO), "ukraine": count(names.WRITE_UKRAINE)},
         "files_written": len(files),
+        "cc_news": {"files_done": count(names.CCNEWS_FILES_DONE), "files_failed": count(names.CCNEWS_FILES_FAILED),
+                    "items": count(names.CCNEWS_RECORDS)},
         "feeds": {name.split(".", 1)[1]: count(name) for name in names.FEED_COUNTS},
         "pages": {"fetched": count(names.PAGES_FETCHED), "fallbacks": count(names.PAGES_FALLBACKS),
                   "failed": {name.removeprefix(names.PAGES_FAILED): n for name, n in sorted(counters.items())

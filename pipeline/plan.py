@@ -7,6 +7,8 @@ reads the feed state; the Plan holds the results, frozen, and is all that
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from typing import Optional
 
 from newsbeam.pipeline.config import Config
 from newsbeam.transforms.extract.articles import ExtractSettings
@@ -27,10 +29,14 @@ class Plan:
     fetch: FetchSettings = FetchSettings()
     max_input_bytes: int = 50 * 1024 * 1024
     dedup_window_days: int = 30
+    cc_news: tuple[InputFile, ...] = ()  # CC-NEWS WARC files to stream, named by URL
+    only_domains: frozenset = frozenset()  # empty: every domain
+    published_since: Optional[dt.date] = None
+    published_until: Optional[dt.date] = None
 
     @classmethod
     def of(cls, config: Config, output: str, run: RunContext, inputs: list[InputFile], lexicon: dict,
-           feed_state: dict) -> "Plan":
+           feed_state: dict, cc_news: tuple = (), only_domains: frozenset = frozenset()) -> "Plan":
         """The plan for ``config``, with what the driver found before the run."""
         return cls(
             output=output, run=run, inputs=tuple(inputs), feeds=tuple(FeedSpec(**feed) for feed in config.feeds),
@@ -39,4 +45,9 @@ class Plan:
                                     outlet=config.outlet, timeout_seconds=config.extract_timeout_seconds,
                                     max_item_bytes=config.max_item_bytes, processes=config.extract_processes),
             fetch=config.fetch_settings(), max_input_bytes=config.max_input_bytes,
-            dedup_window_days=config.dedup_window_days)
+            dedup_window_days=config.dedup_window_days, cc_news=tuple(cc_news), only_domains=only_domains,
+            published_since=_day(config.published_since), published_until=_day(config.published_until))
+
+
+def _day(iso: Optional[str]) -> Optional[dt.date]:
+    return dt.date.fromisoformat(iso) if iso else None

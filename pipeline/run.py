@@ -26,7 +26,7 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newsbeam.pipeline import manifest as manifests
-from newsbeam.pipeline.assemble import FEEDS_LOG, IngestNews
+from newsbeam.pipeline.assemble import CCNEWS_LOG, FEEDS_LOG, IngestNews
 from newsbeam.pipeline.config import Config, ConfigError, options_to_argv
 from newsbeam.pipeline.lock import LockLost, OutputLock
 from newsbeam.pipeline.plan import Plan
@@ -36,9 +36,12 @@ from newsbeam.transforms.dedup.index import index_files, read_index_footer, rebu
 from newsbeam.transforms.names import DAMAGED, EXTRACT_MICROS, FILES, INDEX, METRICS_NAMESPACE, RUNS, TABLES
 from newsbeam.transforms.read.ledger import FILES as LEDGER
 from newsbeam.transforms.read.ledger import ledger_file, ledger_table, split_unchanged, write_ledger
+from newsbeam.transforms.read.ccnews import DateRange, ListingError, list_warcs
+from newsbeam.transforms.read.domains import DomainsError, load_domains
+from newsbeam.transforms.read.fetcher import Fetcher
 from newsbeam.transforms.read.feed_state import read_state, save_state, state_path, updated_state
 from newsbeam.transforms.read.files import InputError, match_inputs
-from newsbeam.transforms.records import RunContext
+from newsbeam.transforms.records import InputFile, RunContext
 from newsbeam.transforms.redact import redact_argv, redact_tree
 from newsbeam.transforms.tag.lexicon import LexiconError, load_lexicon
 from newsbeam.transforms.write.commit import (CommitError, apply_renames, check_commit, failure_reason, finish_commit,
@@ -191,6 +194,17 @@ def ensure_index(output: str) -> list[dict]:
     return damaged + table_damage
 
 
+def _cc_news_files(config: Config) -> list:
+    """The CC-NEWS WARC files of the configured range, from Common Crawl's monthly listings."""
+    if not config.cc_news:
+        return []
+    fetcher = Fetcher(config.fetch_settings())
+    try:
+        return list_warcs(fetcher, config.cc_news_base_url, DateRange.parse(config.cc_news))
+    finally:
+        fetcher.close()
+
+
 def stage_ledger(output: str, run_id: str, inputs: list) -> dict:
     """The run's list of files read, staged to be committed with its data."""
     relative = ledger_file(FileSystems.join(INDEX, LEDGER), run_id)
@@ -252,7 +266,9 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
         FileSystems.set_options(options)  # the driver's own file access (s3://, gs://) uses them too
         lexicon = load_lexicon(config.lexicon)
         inputs = match_inputs(config.input) if config.input else []
-    except (ConfigError, LexiconError, InputError) as exc:
+        only_domains = load_domains(config.only_domains) if config.only_domains else frozenset()
+        cc_news = _cc_news_files(config)
+    except (ConfigError, LexiconError, InputError, DomainsError, ListingError) as exc:
         raise UsageError(str(exc)) from None
     output = config.output.rstrip("/") or "/"
     check_output_writable(output, run.run_id)
@@ -263,19 +279,25 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
     matched = inputs
     inputs, unchanged, ledger_damage = (inputs, [], []) if config.reprocess else split_unchanged(output, inputs)
     damaged += ledger_damage
+    cc_news, cc_news_ingested, ledger_damage = (cc_news, [], []) if config.reprocess else \
+        split_unchanged(output, cc_news)
+    damaged += ledger_damage
     feed_state, state_damage = read_state(output) if config.feeds else ({}, [])
     log_damaged(_LOG, state_damage, "feed state counted as empty: every feed is fetched unconditionally")
     damaged += state_damage
-    plan = Plan.of(config, output, run, inputs, lexicon, feed_state)
+    plan = Plan.of(config, output, run, inputs, lexicon, feed_state, cc_news, only_domains)
     feeds = plan.feeds
     preflight = time.monotonic() - clock
     _LOG.info("run %s: %d input files (%d unchanged since an earlier run, not read), %d feeds -> %s (%s)",
               run.run_id, len(matched), len(unchanged), len(feeds), output, runner_name(options))
+    if config.cc_news:
+        _LOG.info("run %s: %d CC-NEWS WARC files of %s (%d of them ingested by an earlier run, not downloaded)",
+                  run.run_id, len(cc_news) + len(cc_news_ingested), config.cc_news, len(cc_news_ingested))
 
     status, error, files, counters, sums, feed_log, stages = "succeeded", None, [], {}, {}, [], {}
     staged: list[dict] = []
     try:
-        if inputs or feeds:  # else nothing is new: no pipeline to build
+        if inputs or feeds or cc_news:  # else nothing is new: no pipeline to build
             pipeline = beam.Pipeline(runner=make_runner(options), options=options)
             _ = pipeline | "IngestNews" >> IngestNews(plan)
             result = pipeline.run()
@@ -285,8 +307,10 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
             staged = read_run_log(output, run.run_id, FILES)
             feed_log = read_run_log(output, run.run_id, FEEDS_LOG)
             damaged += _history_damage(output, run.run_id)
-        if inputs:
-            staged.append(stage_ledger(output, run.run_id, inputs))
+        read_whole = [InputFile(path=record["path"], size=0, mtime=0.0)
+                      for record in (read_run_log(output, run.run_id, CCNEWS_LOG) if cc_news else [])]
+        if inputs or read_whole:
+            staged.append(stage_ledger(output, run.run_id, inputs + read_whole))
         staged.sort(key=_commit_order)
         files = [{k: record[k] for k in ("table", "partition", "path", "rows")} for record in staged
                  if record["table"] in TABLES]  # the data files; the run's index files are committed with them
@@ -295,7 +319,8 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
         _LOG.error("run %s failed: %s", run.run_id, error)
         _discard_staging(output, run.run_id)
     seconds = time.monotonic() - clock
-    counts = manifests.counts_from(counters, files, files_matched=len(matched), files_unchanged=len(unchanged))
+    counts = manifests.counts_from(counters, files, files_matched=len(matched) + len(cc_news) + len(cc_news_ingested),
+                                   files_unchanged=len(unchanged) + len(cc_news_ingested))
     counts["damaged_files"] = len(damaged)
     manifest = {
         "run_id": run.run_id,
@@ -306,7 +331,8 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
         "ingested_at": run.ingested_at.isoformat(),
         "output": output,
         "inputs": {"specs": list(config.input), "files": len(matched), "unchanged_files": len(unchanged),
-                   "feeds": len(feeds)},
+                   "feeds": len(feeds), "cc_news_files": len(cc_news) + len(cc_news_ingested),
+                   "cc_news_files_ingested_before": len(cc_news_ingested)},
         "runner": runner_name(options),
         "config": redact_tree(config.as_dict()),  # analysts read manifests: no keys, tokens or passwords
         "beam_args": redact_argv(list(beam_argv)),

@@ -16,6 +16,7 @@ _STAGE_OF_STEP = {
     "Read": "read", "ReadFeeds": "fetch", "FeedLog": "fetch", "Parse": "parse", "Extract": "extract",
     "ReadHistory": "history", "Dedup": "dedup", "Tag": "tag", "PartitionArticles": "write",
     "PartitionDuplicates": "write", "PartitionErrors": "write", "Write": "write",
+    "ReadCcNews": "read", "CcNewsLog": "read", "OnlyDomains": "parse", "PublishedWindow": "extract",
 }
 
 

@@ -85,6 +85,13 @@ SKIPPED = "dedup.skipped_seen"
 OVERSIZED_BUCKETS, OVERSIZED_BUCKET_MEMBERS = "dedup.oversized_buckets", "dedup.oversized_bucket_members"
 TAG_ARTICLES, TAG_NATO, TAG_UKRAINE, TAG_MEMBERSHIP = (  # items tagged (their copies included)
     "tag.articles", "tag.nato_articles", "tag.ukraine_articles", "tag.membership_articles")
+# Input items left out by the run's filters (--only-domains, the publication-date window), one
+# counter per reason: '<prefix><reason>'. Counted in the manifest's ``skipped``.
+SKIPPED_BY = "skip."
+SKIP_OTHER_DOMAIN, SKIP_OUTSIDE_WINDOW, SKIP_NO_DATE = "other_domain", "published_outside_window", "published_unknown"
+SKIP_REASONS = (SKIP_OTHER_DOMAIN, SKIP_OUTSIDE_WINDOW, SKIP_NO_DATE)
+# CC-NEWS WARC files: streamed to their end, or failed (not fetched, or cut off part-way).
+CCNEWS_FILES_DONE, CCNEWS_FILES_FAILED, CCNEWS_RECORDS = "ccnews.files_done", "ccnews.files_failed", "ccnews.records"
 WRITE_FILES = "write.files"
 WRITE_NATO, WRITE_UKRAINE = "write.nato_articles", "write.ukraine_articles"  # articles written that mention them
 

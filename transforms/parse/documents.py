@@ -127,7 +127,7 @@ class _ParseFn(ItemFn):
         """The items of a file read from storage as a stream; never raises."""
         locator = ""
         try:
-            stream = open_input(source.path, gunzip=source.fmt == "jsonl" and detect_format(source.path)[1])
+            stream = self._open(source)
         except Exception as exc:  # noqa: BLE001 - the file's own failure, one error row
             yield error_row(source.path, STAGE_READ, "unreadable", f"{type(exc).__name__}: {exc}")
             return
@@ -141,6 +141,10 @@ class _ParseFn(ItemFn):
                             f"{type(exc).__name__}: {exc}", locator=locator)
         finally:
             self._bytes.inc(stream.stored_bytes)
+
+    def _open(self, source: SourceFile):
+        """A streamed file's bytes, with ``stored_bytes``; a subclass may read them from elsewhere."""
+        return open_input(source.path, gunzip=source.fmt == "jsonl" and detect_format(source.path)[1])
 
     def _items_of(self, source: SourceFile, data) -> Iterator:
         """A streamed format's items from ``data``, a binary stream or the file's bytes."""
