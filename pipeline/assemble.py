@@ -12,11 +12,13 @@ from newsbeam.transforms.names import ARTICLES, DAMAGED, DOCUMENTS, ERRORS, FILE
 from newsbeam.transforms.parse.documents import ParseDocuments
 from newsbeam.transforms.read.feeds import ReadFeeds
 from newsbeam.transforms.read.files import ReadInputFiles
+from newsbeam.transforms.read.sitemaps import ReadSitemaps
 from newsbeam.transforms.tag.mentions import TagMentions
 from newsbeam.transforms.write.parquet import WriteRunLog, WriteTables
 from newsbeam.transforms.write.spill import KEYS, REFS, SpillArticles
 
 FEEDS_LOG = "feeds"  # the run log of what happened to each feed, read back for the manifest
+SITEMAPS_LOG = "sitemaps"  # and to each sitemap
 
 
 class IngestNews(beam.PTransform):
@@ -48,6 +50,12 @@ class IngestNews(beam.PTransform):
             documents.append(fetched[DOCUMENTS])
             errors.append(fetched[ERRORS])
             _ = fetched[LOG] | "FeedLog" >> WriteRunLog(plan.output, run.run_id, FEEDS_LOG)
+        if plan.sitemaps:
+            walked = pbegin | "ReadSitemaps" >> ReadSitemaps(plan.sitemaps, plan.fetch, plan.sitemap_settings,
+                                                             run.ingested_at, unfetched=SkipWrittenUrls(plan.output))
+            documents.append(walked[DOCUMENTS])
+            errors.append(walked[ERRORS])
+            _ = walked[LOG] | "SitemapLog" >> WriteRunLog(plan.output, run.run_id, SITEMAPS_LOG)
         extracted = (documents | "AllDocuments" >> beam.Flatten()
                      | "Extract" >> ExtractArticles(run, plan.extract))
         tagged = extracted[ARTICLES] | "Tag" >> TagMentions(plan.lexicon)

@@ -39,6 +39,8 @@ def shown(value) -> str:
 class Config:
     input: tuple[str, ...] = ()
     feeds: tuple[dict, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    sitemap_lookback_days: float = 3.0
     output: Optional[str] = None
     outlet: Optional[str] = None
     lexicon: str = str(DEFAULT_LEXICON)
@@ -62,6 +64,7 @@ class Config:
         data = dataclasses.asdict(self)
         data["input"] = list(self.input)
         data["feeds"] = list(self.feeds)
+        data["sitemaps"] = list(self.sitemaps)
         return data
 
     def fetch_settings(self) -> FetchSettings:
@@ -151,6 +154,24 @@ def _feeds(value):
     return tuple(feeds)
 
 
+def _sitemaps(value):
+    if isinstance(value, str):
+        value = [value]
+    what = "a list of sitemap, sitemap index or site home URLs"
+    if not isinstance(value, list):
+        raise TypeError(what)
+    try:
+        return tuple(_feed_url(url) for url in value)
+    except TypeError as exc:
+        raise TypeError(f"{what}, each {exc}") from None
+
+
+def _days(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise TypeError("a number of days > 0")
+    return float(value)
+
+
 # Settings for which 0 would stall or refuse every request.
 FETCH_POSITIVE = ("connect_timeout", "read_timeout", "total_timeout", "max_bytes", "concurrency",
                   "per_host_concurrency")
@@ -219,6 +240,8 @@ def _options(value):
 CHECKS = {
     "input": _string_list,
     "feeds": _feeds,
+    "sitemaps": _sitemaps,
+    "sitemap_lookback_days": _days,
     "output": _optional_string,
     "outlet": _optional_string,
     "lexicon": _string,
@@ -274,8 +297,9 @@ def build_config(file_values: dict, flag_values: dict) -> Config:
         if flags.get(mapping) is not None:
             merged[mapping] = {**file_values.get(mapping, {}), **flags[mapping]}
     config = Config(**merged)
-    if not config.input and not config.feeds:
-        raise ConfigError("no input: give --input GLOB or --feed URL (or 'input:' / 'feeds:' in the config file)")
+    if not config.input and not config.feeds and not config.sitemaps:
+        raise ConfigError("no input: give --input GLOB, --feed URL or --sitemap URL "
+                          "(or 'input:' / 'feeds:' / 'sitemaps:' in the config file)")
     if not config.output:
         raise ConfigError("no output: give --output DIR (or 'output:' in the config file)")
     return config

@@ -48,7 +48,8 @@ def counts_from(counters: dict, files: list[dict], files_matched: int, files_unc
         "articles": rows(names.ARTICLES),
         "duplicates": rows(names.DUPLICATES),
         "errors": rows(names.ERRORS),
-        "skipped": count(names.SKIPPED) + files_unchanged,
+        "skipped": (count(names.SKIPPED) + count(names.SITEMAPS_SKIPPED_OUTSIDE) + count(names.SITEMAPS_SKIPPED_UNDATED)
+                    + files_unchanged),
         "errors_by_stage": {stage: count(names.errors_metric(stage)) for stage in names.STAGES},
         "duplicates_by_reason": {reason: count(names.duplicates_metric(reason)) for reason in names.REASONS},
         "dedup": {"history_rows": count(names.HISTORY_ROWS), "history_files": count(names.HISTORY_FILES),
@@ -59,6 +60,7 @@ def counts_from(counters: dict, files: list[dict], files_matched: int, files_unc
         "articles_mentioning": {"nato": count(names.WRITE_NATO), "ukraine": count(names.WRITE_UKRAINE)},
         "files_written": len(files),
         "feeds": {name.split(".", 1)[1]: count(name) for name in names.FEED_COUNTS},
+        "sitemaps": {name.split(".", 1)[1]: count(name) for name in names.SITEMAP_COUNTS},
         "pages": {"fetched": count(names.PAGES_FETCHED), "fallbacks": count(names.PAGES_FALLBACKS),
                   "failed": {name.removeprefix(names.PAGES_FAILED): n for name, n in sorted(counters.items())
                              if name.startswith(names.PAGES_FAILED)}},

@@ -26,7 +26,7 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newsbeam.pipeline import manifest as manifests
-from newsbeam.pipeline.assemble import FEEDS_LOG, IngestNews
+from newsbeam.pipeline.assemble import FEEDS_LOG, SITEMAPS_LOG, IngestNews
 from newsbeam.pipeline.config import Config, ConfigError, options_to_argv
 from newsbeam.pipeline.lock import LockLost, OutputLock
 from newsbeam.pipeline.plan import Plan
@@ -37,6 +37,7 @@ from newsbeam.transforms.names import DAMAGED, EXTRACT_MICROS, FILES, INDEX, MET
 from newsbeam.transforms.read.ledger import FILES as LEDGER
 from newsbeam.transforms.read.ledger import ledger_file, ledger_table, split_unchanged, write_ledger
 from newsbeam.transforms.read.feed_state import read_state, save_state, state_path, updated_state
+from newsbeam.transforms.read.sitemaps import sitemap_records
 from newsbeam.transforms.read.files import InputError, match_inputs
 from newsbeam.transforms.records import RunContext
 from newsbeam.transforms.redact import redact_argv, redact_tree
@@ -273,9 +274,10 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
               run.run_id, len(matched), len(unchanged), len(feeds), output, runner_name(options))
 
     status, error, files, counters, sums, feed_log, stages = "succeeded", None, [], {}, {}, [], {}
+    sitemap_log: list[dict] = []
     staged: list[dict] = []
     try:
-        if inputs or feeds:  # else nothing is new: no pipeline to build
+        if inputs or feeds or plan.sitemaps:  # else nothing is new: no pipeline to build
             pipeline = beam.Pipeline(runner=make_runner(options), options=options)
             _ = pipeline | "IngestNews" >> IngestNews(plan)
             result = pipeline.run()
@@ -284,6 +286,7 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
             stages = stage_seconds(result)
             staged = read_run_log(output, run.run_id, FILES)
             feed_log = read_run_log(output, run.run_id, FEEDS_LOG)
+            sitemap_log = sitemap_records(read_run_log(output, run.run_id, SITEMAPS_LOG))
             damaged += _history_damage(output, run.run_id)
         if inputs:
             staged.append(stage_ledger(output, run.run_id, inputs))
@@ -306,7 +309,7 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
         "ingested_at": run.ingested_at.isoformat(),
         "output": output,
         "inputs": {"specs": list(config.input), "files": len(matched), "unchanged_files": len(unchanged),
-                   "feeds": len(feeds)},
+                   "feeds": len(feeds), "sitemaps": len(plan.sitemaps)},
         "runner": runner_name(options),
         "config": redact_tree(config.as_dict()),  # analysts read manifests: no keys, tokens or passwords
         "beam_args": redact_argv(list(beam_argv)),
@@ -320,6 +323,7 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
         "counts": counts,
         "accounting_ok": manifests.accounting_ok(counts) if status == "succeeded" else None,
         "feeds": feed_log,
+        "sitemaps": sitemap_log,
         "files": files,
         "damaged_files": damaged,  # what this run found damaged and left out
     }
