@@ -108,19 +108,16 @@ def test_index_of_plain_and_gzipped_sitemaps_skips_stale_children_and_counts_und
     assert stale not in records
 
 
-@pytest.mark.parametrize("robots", [True, False])
-def test_home_url_follows_robots_sitemap_lines_else_sitemap_xml(tmp_path, robots):
-    with Site() as site:
-        story = page(site, "/story.html", 1)
-        if robots:
-            listed = site.add("/feeds/listed.xml", news((story, ago(1), "Listed")))
-            site.add("/robots.txt", f"User-agent: *\nAllow: /\nSitemap: {listed}\n")
-        else:
-            site.add("/sitemap.xml", news((story, ago(1), "Listed")))
-        manifest = run_sitemaps(tmp_path, tmp_path / "out", [site.url("/")], "home")
-    assert manifest["counts"]["articles"] == 1
-    assert [r["url"] for r in manifest["sitemaps"] if r["status"] == "fetched"] == \
-        [site.url("/feeds/listed.xml" if robots else "/sitemap.xml")]
+def test_home_url_follows_robots_sitemap_lines_else_sitemap_xml(tmp_path):
+    with Site() as listing, Site() as bare:
+        listed = listing.add("/feeds/listed.xml", news((page(listing, "/story.html", 1), ago(1), "Listed")))
+        listing.add("/robots.txt", f"User-agent: *\nAllow: /\nSitemap: {listed}\n")
+        conventional = bare.add("/sitemap.xml", news((page(bare, "/other-story.html", 12), ago(1), "Conventional")))
+        manifest = run_sitemaps(tmp_path, tmp_path / "out", [listing.url("/"), bare.url("/")], "home")
+    assert manifest["counts"]["articles"] == 2
+    assert sorted(r["url"] for r in manifest["sitemaps"] if r["status"] == "fetched") == sorted([listed, conventional])
+    robots = {r["url"]: r["sitemaps"] for r in manifest["sitemaps"] if r["status"] == "robots"}
+    assert robots == {listing.url("/robots.txt"): 1, bare.url("/robots.txt"): 0}
 
 
 def test_a_second_run_never_fetches_the_pages_already_written(tmp_path):
