@@ -358,6 +358,9 @@ def summary(report: RunReport) -> str:
         f"  feeds         {c['feeds']['fetched']:>6} fetched, {c['feeds']['not_modified']} not modified, "
         f"{c['feeds']['failed']} failed; pages {c['pages']['fetched']} fetched, "
         f"{c['pages']['fallbacks']} fell back to feed text",
+        *([f"  sitemaps      {m['fetched']:>6} fetched, {m['failed']} failed; {m['urls']} URLs, "
+           f"{m['skipped_outside_window']} before the lookback window, {m['skipped_undated']} undated (skipped)"]
+          if (m := c.get("sitemaps", {})).get("fetched") or m.get("failed") else []),
         f"  input items   {c['input_items']:>6}",
         f"  articles      {c['articles']:>6}   mentioning NATO {c['articles_mentioning']['nato']}, "
         f"Ukraine {c['articles_mentioning']['ukraine']}",
