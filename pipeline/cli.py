@@ -43,6 +43,9 @@ Feeds (--feed URL or 'feeds:' in the config) are fetched politely and
 conditionally (ETag/Last-Modified kept in OUTPUT/_state/), their entries
 followed to their pages; timeouts, retries, size caps, per-host limits and
 robots.txt are set under 'fetch:' in the config (see configs/default.yaml).
+Sitemaps (--sitemap URL or 'sitemaps:'; a sitemap, an index or a site's home
+URL) are fetched the same way; their pages dated within sitemap_lookback_days
+are fetched and extracted, older and undated ones counted as skipped.
 
 Output: OUTPUT/{articles,duplicates}/date=YYYY-MM-DD/outlet=SLUG/part-RUN-N.parquet,
 OUTPUT/errors/date=YYYY-MM-DD/part-RUN-N.parquet and OUTPUT/_runs/RUN.json.

@@ -18,7 +18,9 @@ counted as skipped there. The rest are fetched as pages and extracted like feed 
 Limits, each hit becoming one error row while the rest is still read: index nesting
 deeper than ``max_depth`` (``sitemap_too_deep``), more sitemaps under one root than
 ``max_sitemaps`` (``too_many_sitemaps``), more entries in one sitemap than ``max_urls``
-(``too_many_urls``, the first ``max_urls`` kept), more than ``max_bytes`` uncompressed.
+(``too_many_urls``, the first ``max_urls`` kept), more than ``max_bytes`` uncompressed,
+more page URLs of the window under one root than ``max_pages`` (``too_many_pages``, the
+walk stops there: a root's pages are held until its walk ends).
 Each sitemap visited is one record of the run log (``sitemaps`` in the manifest).
 """
 from __future__ import annotations
@@ -58,6 +60,7 @@ class SitemapSettings:
     max_depth: int = 3            # index -> index -> index -> sitemap; the root is depth 0
     max_sitemaps: int = 1000      # sitemaps fetched under one --sitemap URL
     max_urls: int = MAX_URLS      # entries read from one sitemap (the protocol's own limit)
+    max_pages: int = 50_000       # page URLs of the window taken under one --sitemap URL (held until its walk ends)
     max_bytes: int = MAX_BYTES    # one sitemap, uncompressed
 
 
@@ -81,6 +84,8 @@ class _Walk:
         self.root = root
         self.outputs: list = []
         self.counts: collections.Counter = collections.Counter()
+        self.pages = 0      # Documents out so far
+        self.full = False   # max_pages reached: the walk stops
 
     def error(self, source: str, stage: str, kind: str, message: str, excerpt=b"", locator: str = "") -> None:
         self.outputs.append(beam.pvalue.TaggedOutput(ERRORS, error_row(source, stage, kind, message, excerpt,
@@ -109,7 +114,7 @@ class _WalkSitemapsFn(_FetchByHostFn):
         queue = collections.deque((url, 0, None) for url in self._roots(spec.url, walk))
         seen, fetched = set(), 0
         limit = self._sitemaps
-        while queue:
+        while queue and not walk.full:
             url, depth, parent = queue.popleft()
             if url in seen:
                 continue
@@ -192,6 +197,15 @@ class _WalkSitemapsFn(_FetchByHostFn):
             if reason:
                 tally[f"skipped_{reason}"] += 1
                 continue
+            if walk.pages >= self._sitemaps.max_pages:
+                walk.full = True
+                walk.error(source, STAGE_PARSE, "too_many_pages",
+                           f"{source}: more than max_pages={self._sitemaps.max_pages} page URLs of the window under "
+                           f"{redact_url(walk.root)}: {len(entries) - number + 1} of this sitemap and any sitemaps "
+                           "not yet read were left out", "", locator)
+                tally["urls"] = number - 1  # what was read: the rest is in the error row
+                break
+            walk.pages += 1
             tally["in_window"] += 1
             published = entry.published_at if plausible(entry.published_at, self._now) else None
             walk.outputs.append(Document(
@@ -199,7 +213,7 @@ class _WalkSitemapsFn(_FetchByHostFn):
                 url=entry.url, title=entry.title, published_at=published, language=entry.language,
                 text_source="page"))
         skipped = tally["skipped_outside_window"] + tally["skipped_undated"]
-        walk.counts.update({SITEMAPS_URLS: len(entries), ITEMS: skipped,
+        walk.counts.update({SITEMAPS_URLS: tally["urls"], ITEMS: skipped,
                             SITEMAPS_SKIPPED_OUTSIDE: tally["skipped_outside_window"],
                             SITEMAPS_SKIPPED_UNDATED: tally["skipped_undated"]})
         return {key: tally[key] for key in ("urls", "in_window", "skipped_outside_window", "skipped_undated",

@@ -11,7 +11,7 @@ from newsbeam.pipeline.config import ConfigError, read_config_file
 from newsbeam.transforms.read.fetcher import FetchSettings
 from newsbeam.transforms.read.sitemaps import SitemapSettings, SitemapSpec, _WalkSitemapsFn
 from tests.conftest import check_accounting, manifests, rows, run_newsbeam
-from tests.support.site import Site, article_page
+from tests.support.site import Site, Trap, article_page
 from tests.transforms.read.test_feeds import BODY, FAST_FETCH
 
 NOW = dt.datetime.now(dt.timezone.utc)
@@ -52,9 +52,9 @@ def index(*entries: tuple[str, str | None]) -> str:
                                 for url, day in entries))
 
 
-def run_sitemaps(tmp_path, output, sitemaps: list[str], run_id: str, **config) -> dict:
+def run_sitemaps(tmp_path, output, sitemaps: list[str], run_id: str, fetch: dict = FAST_FETCH, **config) -> dict:
     path = tmp_path / f"{run_id}.yaml"
-    path.write_text(yaml.safe_dump({"sitemaps": sitemaps, "fetch": FAST_FETCH, **config}))
+    path.write_text(yaml.safe_dump({"sitemaps": sitemaps, "fetch": fetch, **config}))
     assert run_newsbeam("--config", path, "--output", output, "--run-id", run_id) == 0
     (manifest,) = [m for m in manifests(output) if m["run_id"] == run_id]
     return check_accounting(output, manifest)
@@ -138,8 +138,10 @@ def test_a_second_run_never_fetches_the_pages_already_written(tmp_path):
     assert (record["in_window"], record["pages_requested"], record["skipped_written"]) == (4, 1, 3)
 
 
-def test_nesting_deeper_than_the_limit_is_an_error_row_and_the_rest_is_read(tmp_path):
-    with Site() as site:
+def test_limits_guard_and_robots_each_cost_an_error_row_and_the_rest_is_read(tmp_path):
+    """Nesting past max_depth, an entity bomb, a sitemap robots.txt disallows, and a child sitemap
+    and a page on an address the guard refuses: one error row each, never a request."""
+    with Site() as site, Trap() as trap:
         levels = [site.url(f"/level-{d}.xml") for d in range(6)]
         for depth in range(5):
             story = page(site, f"/deep/{depth}.html", depth)
@@ -147,29 +149,49 @@ def test_nesting_deeper_than_the_limit_is_an_error_row_and_the_rest_is_read(tmp_
                      index((levels[depth + 1], None), (site.url(f"/pages-{depth}.xml"), None)))
             site.add(f"/pages-{depth}.xml", news((story, ago(1), f"Depth {depth}")))
         bomb = site.add("/bomb.xml", BOMB)
-        manifest = run_sitemaps(tmp_path, tmp_path / "out", [levels[0], bomb], "deep")
-        fetched = paths(site, "/level-") + paths(site, "/pages-")
-    # depth 0..3 read (pages-1 at depth 2, pages-3 at depth 4 is too deep), level-4 too deep
+        site.add("/robots.txt", "User-agent: *\nDisallow: /private/\n")
+        private = site.add("/private/sitemap.xml", news((page(site, "/private/p.html", 5), ago(1), "Private")))
+        trapped = f"http://{trap.netloc}/sitemap.xml"
+        guarded = site.add("/guarded.xml", index((trapped, None), (site.url("/trap-pages.xml"), None)))
+        site.add("/trap-pages.xml", news((f"http://{trap.netloc}/page.html", ago(1), "Trap")))
+        fetch = {**FAST_FETCH, "allow_private_network": False, "private_network_allowlist": [site.netloc]}
+        manifest = run_sitemaps(tmp_path, tmp_path / "out", [levels[0], bomb, private, guarded], "limits", fetch)
+        fetched = paths(site, "/level-") + paths(site, "/pages-") + paths(site, "/private/")
+    # depth 0..3 read (pages-1 at depth 2; pages-3 at depth 4 is too deep), level-4 too deep
     assert fetched == ["/level-0.xml", "/level-1.xml", "/level-2.xml", "/level-3.xml", "/pages-1.xml"]
+    assert trap.connections == 0
     errors = {(e["source"], e["stage"], e["error_type"]) for e in rows(tmp_path / "out", "errors")}
     assert errors == {(levels[4], "fetch", "sitemap_too_deep"), (site.url("/pages-3.xml"), "fetch", "sitemap_too_deep"),
-                      (bomb, "parse", "unsafe_xml")}
+                      (bomb, "parse", "unsafe_xml"), (private, "fetch", "robots_disallowed"),
+                      (trapped, "fetch", "blocked_address"), (site.url("/trap-pages.xml"), "fetch", "blocked_address")}
     assert manifest["counts"]["articles"] == 1
 
 
-def test_entries_past_the_url_limit_are_one_error_row_and_the_first_are_kept():
+def walk(url: str, limits: SitemapSettings) -> tuple[list, list]:
+    """The Documents and error rows of one --sitemap URL, walked against the loopback server."""
+    walker = _WalkSitemapsFn(FetchSettings(**FAST_FETCH), limits, NOW)
+    walker.setup()
+    try:
+        outputs, _ = walker._handle(SitemapSpec(url))
+    finally:
+        walker.teardown()
+    return ([o for o in outputs if not hasattr(o, "tag")],
+            [(o.value.stage, o.value.error_type) for o in outputs if getattr(o, "tag", None) == "errors"])
+
+
+def test_entries_past_the_url_and_page_limits_are_one_error_row_and_the_first_are_kept():
     with Site() as site:
-        url = site.add("/many.xml", plain(*[(site.url(f"/m/{n}.html"), ago(1)) for n in range(5)]))
-        walker = _WalkSitemapsFn(FetchSettings(**FAST_FETCH), SitemapSettings(max_urls=3), NOW)
-        walker.setup()
-        try:
-            outputs, counts = walker._handle(SitemapSpec(url))
-        finally:
-            walker.teardown()
-    documents = [o for o in outputs if not hasattr(o, "tag")]
-    errors = [o.value for o in outputs if getattr(o, "tag", None) == "errors"]
-    assert [d.url for d in documents] == [site.url(f"/m/{n}.html") for n in range(3)]
-    assert [(e.stage, e.error_type) for e in errors] == [("parse", "too_many_urls")]
+        urls = [site.url(f"/m/{n}.html") for n in range(5)]
+        many = site.add("/many.xml", plain(*[(url, ago(1)) for url in urls]))
+        second = site.add("/second.xml", plain((site.url("/m/x.html"), ago(1))))
+        root = site.add("/index.xml", index((many, None), (second, None)))
+        documents, errors = walk(many, SitemapSettings(max_urls=3))
+        assert [d.url for d in documents] == urls[:3] and errors == [("parse", "too_many_urls")]
+        documents, errors = walk(root, SitemapSettings(max_pages=4))
+        assert [d.url for d in documents] == urls[:4] and errors == [("parse", "too_many_pages")]
+        assert not site.hits_of("/second.xml")  # the walk stopped at the cap
+        documents, errors = walk(root, SitemapSettings(max_sitemaps=2))
+        assert [d.url for d in documents] == urls and errors == [("fetch", "too_many_sitemaps")]
 
 
 @pytest.mark.parametrize("key, value, expected", [
