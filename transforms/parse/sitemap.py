@@ -16,6 +16,7 @@ a sitemap that yields no entry at all raises.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import datetime as dt
 import io
 import zlib
@@ -85,6 +86,7 @@ class _Capped(io.RawIOBase):
         return size
 
 
+@functools.lru_cache(maxsize=256)  # a sitemap repeats a handful of tags; a hostile one cannot grow this
 def _local(tag: str) -> tuple[str, str]:
     """'{namespace}name' -> (namespace, name)."""
     if tag.startswith("{"):
@@ -143,22 +145,23 @@ def parse_sitemap(data: bytes, max_urls: int = MAX_URLS, max_bytes: int = MAX_BY
 
 
 def _entry(element) -> SitemapEntry:
-    """One <url> or <sitemap> element: its loc and dates, and its news title and language."""
+    """One <url> or <sitemap> element: its loc and lastmod, and its news title, date and language."""
     fields: dict = {}
-    for child in element.iter():
+    for child in element:
         namespace, name = _local(child.tag)
-        text = text_or_none(child.text)
-        if text is None:
-            continue
         if _NEWS in namespace:
-            if name == "publication_date":
-                fields.setdefault("published_at", parse_timestamp(text))
-            elif name == "title":
-                fields.setdefault("title", scrub_surrogates(" ".join(text.split())))
-            elif name == "language":
-                fields.setdefault("language", language_code(text))
-        elif name == "loc" and child in list(element):
-            fields.setdefault("url", scrub_surrogates(text))
-        elif name == "lastmod":
-            fields.setdefault("lastmod", parse_timestamp(text))
-    return SitemapEntry(url=fields.pop("url", None), **fields)
+            for item in child.iter():
+                text = text_or_none(item.text)
+                name = _local(item.tag)[1]
+                if text is None:
+                    continue
+                if name == "publication_date":
+                    fields.setdefault("published_at", parse_timestamp(text))
+                elif name == "title":
+                    fields.setdefault("title", scrub_surrogates(" ".join(text.split())))
+                elif name == "language":
+                    fields.setdefault("language", language_code(text))
+        elif name in ("loc", "lastmod") and name not in fields:
+            fields[name] = text_or_none(child.text)
+    url, lastmod = fields.pop("loc", None), fields.pop("lastmod", None)
+    return SitemapEntry(url=url and scrub_surrogates(url), lastmod=lastmod and parse_timestamp(lastmod), **fields)
