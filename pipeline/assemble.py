@@ -22,7 +22,7 @@ SITEMAPS_LOG = "sitemaps"  # and to each sitemap
 
 
 class IngestNews(beam.PTransform):
-    """Input files and feeds in; the staged Parquet files' records out.
+    """Input files, feeds and sitemaps in; the staged Parquet files' records out.
 
     Every input item leaves as exactly one row (an article, a duplicate or an
     error: the stages' error outputs are flattened into one errors table) or is
