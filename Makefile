@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.jsonl_export
 	$(BIN)/python -m bench.extraction_quality
 	$(BIN)/python -m bench.fetch_throughput
+	$(BIN)/python -m bench.sitemaps
 	$(BIN)/python -m bench.near_dup_quality
 	$(BIN)/python -m bench.tagging
 

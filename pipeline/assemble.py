@@ -14,16 +14,18 @@ from newsbeam.transforms.read.ccnews import ReadCcNews
 from newsbeam.transforms.read.domains import KeepDomains, KeepPublishedWindow
 from newsbeam.transforms.read.feeds import ReadFeeds
 from newsbeam.transforms.read.files import ReadInputFiles
+from newsbeam.transforms.read.sitemaps import ReadSitemaps
 from newsbeam.transforms.tag.mentions import TagMentions
 from newsbeam.transforms.write.parquet import WriteRunLog, WriteTables
 from newsbeam.transforms.write.spill import KEYS, REFS, SpillArticles
 
 FEEDS_LOG = "feeds"  # the run log of what happened to each feed, read back for the manifest
 CCNEWS_LOG = "ccnews"  # the CC-NEWS files read to their end, read back for the file ledger
+SITEMAPS_LOG = "sitemaps"  # and to each sitemap
 
 
 class IngestNews(beam.PTransform):
-    """Input files and feeds in; the staged Parquet files' records out.
+    """Input files, feeds and sitemaps in; the staged Parquet files' records out.
 
     Every input item leaves as exactly one row (an article, a duplicate or an
     error: the stages' error outputs are flattened into one errors table) or is
@@ -57,6 +59,12 @@ class IngestNews(beam.PTransform):
             documents.append(streamed[DOCUMENTS])
             errors.append(streamed[ERRORS])
             _ = streamed[LOG] | "CcNewsLog" >> WriteRunLog(plan.output, run.run_id, CCNEWS_LOG)
+        if plan.sitemaps:
+            walked = pbegin | "ReadSitemaps" >> ReadSitemaps(plan.sitemaps, plan.fetch, plan.sitemap_settings,
+                                                             run.ingested_at, unfetched=SkipWrittenUrls(plan.output))
+            documents.append(walked[DOCUMENTS])
+            errors.append(walked[ERRORS])
+            _ = walked[LOG] | "SitemapLog" >> WriteRunLog(plan.output, run.run_id, SITEMAPS_LOG)
         documents = documents | "AllDocuments" >> beam.Flatten()
         if plan.only_domains:
             kept = documents | "OnlyDomains" >> KeepDomains(plan.only_domains)

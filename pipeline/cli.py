@@ -43,6 +43,9 @@ Feeds (--feed URL or 'feeds:' in the config) are fetched politely and
 conditionally (ETag/Last-Modified kept in OUTPUT/_state/), their entries
 followed to their pages; timeouts, retries, size caps, per-host limits and
 robots.txt are set under 'fetch:' in the config (see configs/default.yaml).
+Sitemaps (--sitemap URL or 'sitemaps:'; a sitemap, an index or a site's home
+URL) are fetched the same way; their pages dated within sitemap_lookback_days
+are fetched and extracted, older and undated ones counted as skipped.
 
 Output: OUTPUT/{articles,duplicates}/date=YYYY-MM-DD/outlet=SLUG/part-RUN-N.parquet,
 OUTPUT/errors/date=YYYY-MM-DD/part-RUN-N.parquet and OUTPUT/_runs/RUN.json.
@@ -78,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="input file, folder or glob ('**' recurses); repeatable")
     run.add_argument("--feed", action="append", metavar="URL",
                      help="RSS/Atom feed to fetch (its entries are followed to their pages); repeatable")
+    run.add_argument("--sitemap", action="append", metavar="URL",
+                     help="sitemap, sitemap index or site home URL (robots.txt's Sitemap: lines): its pages of "
+                          "the last sitemap_lookback_days are fetched; repeatable")
     run.add_argument("--output", metavar="DIR", help="output folder (local, gs:// or s3://)")
     run.add_argument("--config", metavar="FILE", help="YAML config (see configs/default.yaml); flags win")
     run.add_argument("--outlet", metavar="NAME", help="outlet name for every article of this run")
@@ -186,7 +192,7 @@ def _config_from(args: argparse.Namespace):
                                            ("allow_private_network", args.allow_private_network),
                                            ("fetch_pages", False if args.no_fetch_pages else None))
              if value is not None}
-    flags = {"input": args.input, "feeds": args.feed, "fetch": fetch or None,
+    flags = {"input": args.input, "feeds": args.feed, "sitemaps": args.sitemap, "fetch": fetch or None,
              "output": args.output, "outlet": args.outlet, "lexicon": args.lexicon,
              "extraction": args.extraction, "min_text_chars": args.min_text_chars,
              "extract_timeout_seconds": args.extract_timeout_seconds, "extract_processes": args.extract_processes,

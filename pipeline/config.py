@@ -39,6 +39,8 @@ def shown(value) -> str:
 class Config:
     input: tuple[str, ...] = ()
     feeds: tuple[dict, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    sitemap_lookback_days: float = 3.0
     output: Optional[str] = None
     outlet: Optional[str] = None
     lexicon: str = str(DEFAULT_LEXICON)
@@ -67,6 +69,7 @@ class Config:
         data = dataclasses.asdict(self)
         data["input"] = list(self.input)
         data["feeds"] = list(self.feeds)
+        data["sitemaps"] = list(self.sitemaps)
         return data
 
     def fetch_settings(self) -> FetchSettings:
@@ -154,6 +157,24 @@ def _feeds(value):
             raise TypeError(f"strings for url, outlet and language; got {shown(item)}")
         feeds.append({"url": _feed_url(item["url"]), "outlet": item.get("outlet"), "language": item.get("language")})
     return tuple(feeds)
+
+
+def _sitemaps(value):
+    if isinstance(value, str):
+        value = [value]
+    what = "a list of sitemap, sitemap index or site home URLs"
+    if not isinstance(value, list):
+        raise TypeError(what)
+    try:
+        return tuple(_feed_url(url) for url in value)
+    except TypeError as exc:
+        raise TypeError(f"{what}, each {exc}") from None
+
+
+def _days(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise TypeError("a number of days > 0")
+    return float(value)
 
 
 # Settings for which 0 would stall or refuse every request.
@@ -247,6 +268,8 @@ def _options(value):
 CHECKS = {
     "input": _string_list,
     "feeds": _feeds,
+    "sitemaps": _sitemaps,
+    "sitemap_lookback_days": _days,
     "output": _optional_string,
     "outlet": _optional_string,
     "lexicon": _string,
@@ -307,8 +330,9 @@ def build_config(file_values: dict, flag_values: dict) -> Config:
         if flags.get(mapping) is not None:
             merged[mapping] = {**file_values.get(mapping, {}), **flags[mapping]}
     config = Config(**merged)
-    if not config.input and not config.feeds and not config.cc_news:
-        raise ConfigError("no input: give --input GLOB or --feed URL (or 'input:' / 'feeds:' in the config file)")
+    if not config.input and not config.feeds and not config.cc_news and not config.sitemaps:
+        raise ConfigError("no input: give --input GLOB, --feed URL, --sitemap URL or --cc-news RANGE "
+                          "(or 'input:' / 'feeds:' / 'sitemaps:' / 'cc_news:' in the config file)")
     if config.published_since and config.published_until and config.published_since > config.published_until:
         raise ConfigError(f"key 'published_since' ({config.published_since}) is after key 'published_until' "
                           f"({config.published_until})")

@@ -38,7 +38,9 @@ def counts_from(counters: dict, files: list[dict], files_matched: int, files_unc
 
     # every skip by its reason: the run's filters, items an earlier run wrote, files ingested unchanged
     skipped_by = {**{reason: count(names.SKIPPED_BY + reason) for reason in names.SKIP_REASONS},
-                  "already_written": count(names.SKIPPED), "unchanged_files": files_unchanged}
+                  "already_written": count(names.SKIPPED), "unchanged_files": files_unchanged,
+                  "sitemap_outside_window": count(names.SITEMAPS_SKIPPED_OUTSIDE),
+                  "sitemap_undated": count(names.SITEMAPS_SKIPPED_UNDATED)}
     return {
         "files_matched": files_matched,
         "files_unchanged": files_unchanged,
@@ -65,6 +67,7 @@ def counts_from(counters: dict, files: list[dict], files_matched: int, files_unc
         "cc_news": {"files_done": count(names.CCNEWS_FILES_DONE), "files_failed": count(names.CCNEWS_FILES_FAILED),
                     "items": count(names.CCNEWS_RECORDS)},
         "feeds": {name.split(".", 1)[1]: count(name) for name in names.FEED_COUNTS},
+        "sitemaps": {name.split(".", 1)[1]: count(name) for name in names.SITEMAP_COUNTS},
         "pages": {"fetched": count(names.PAGES_FETCHED), "fallbacks": count(names.PAGES_FALLBACKS),
                   "failed": {name.removeprefix(names.PAGES_FAILED): n for name, n in sorted(counters.items())
                              if name.startswith(names.PAGES_FAILED)}},

@@ -14,6 +14,7 @@ from newsbeam.pipeline.config import Config
 from newsbeam.transforms.extract.articles import ExtractSettings
 from newsbeam.transforms.read.feeds import FeedSpec
 from newsbeam.transforms.read.fetcher import FetchSettings
+from newsbeam.transforms.read.sitemaps import SitemapSettings, SitemapSpec
 from newsbeam.transforms.records import InputFile, RunContext
 
 
@@ -24,6 +25,8 @@ class Plan:
     inputs: tuple[InputFile, ...] = ()
     feeds: tuple[FeedSpec, ...] = ()
     feed_state: dict = dataclasses.field(default_factory=dict)  # conditional-GET validators by feed
+    sitemaps: tuple[SitemapSpec, ...] = ()
+    sitemap_settings: SitemapSettings = SitemapSettings()
     lexicon: dict = dataclasses.field(default_factory=dict)
     extract: ExtractSettings = ExtractSettings()
     fetch: FetchSettings = FetchSettings()
@@ -41,6 +44,8 @@ class Plan:
         return cls(
             output=output, run=run, inputs=tuple(inputs), feeds=tuple(FeedSpec(**feed) for feed in config.feeds),
             feed_state=feed_state, lexicon=lexicon,
+            sitemaps=tuple(SitemapSpec(url) for url in config.sitemaps),
+            sitemap_settings=SitemapSettings(lookback_days=config.sitemap_lookback_days),
             extract=ExtractSettings(min_text_chars=config.min_text_chars, extraction=config.extraction,
                                     outlet=config.outlet, timeout_seconds=config.extract_timeout_seconds,
                                     max_item_bytes=config.max_item_bytes, processes=config.extract_processes),

@@ -26,7 +26,7 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newsbeam.pipeline import manifest as manifests
-from newsbeam.pipeline.assemble import CCNEWS_LOG, FEEDS_LOG, IngestNews
+from newsbeam.pipeline.assemble import CCNEWS_LOG, FEEDS_LOG, SITEMAPS_LOG, IngestNews
 from newsbeam.pipeline.config import Config, ConfigError, options_to_argv
 from newsbeam.pipeline.lock import LockLost, OutputLock
 from newsbeam.pipeline.plan import Plan
@@ -40,6 +40,7 @@ from newsbeam.transforms.read.ccnews import DateRange, ListingError, list_warcs
 from newsbeam.transforms.read.domains import DomainsError, load_domains
 from newsbeam.transforms.read.fetcher import Fetcher
 from newsbeam.transforms.read.feed_state import read_state, save_state, state_path, updated_state
+from newsbeam.transforms.read.sitemaps import sitemap_records
 from newsbeam.transforms.read.files import InputError, match_inputs
 from newsbeam.transforms.records import InputFile, RunContext
 from newsbeam.transforms.redact import redact_argv, redact_tree
@@ -295,9 +296,10 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
                   run.run_id, len(cc_news) + len(cc_news_ingested), config.cc_news, len(cc_news_ingested))
 
     status, error, files, counters, sums, feed_log, stages = "succeeded", None, [], {}, {}, [], {}
+    sitemap_log: list[dict] = []
     staged: list[dict] = []
     try:
-        if inputs or feeds or cc_news:  # else nothing is new: no pipeline to build
+        if inputs or feeds or cc_news or plan.sitemaps:  # else nothing is new: no pipeline to build
             pipeline = beam.Pipeline(runner=make_runner(options), options=options)
             _ = pipeline | "IngestNews" >> IngestNews(plan)
             result = pipeline.run()
@@ -306,6 +308,7 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
             stages = stage_seconds(result)
             staged = read_run_log(output, run.run_id, FILES)
             feed_log = read_run_log(output, run.run_id, FEEDS_LOG)
+            sitemap_log = sitemap_records(read_run_log(output, run.run_id, SITEMAPS_LOG))
             damaged += _history_damage(output, run.run_id)
         read_whole = [InputFile(path=record["path"], size=0, mtime=0.0)
                       for record in (read_run_log(output, run.run_id, CCNEWS_LOG) if cc_news else [])]
@@ -331,7 +334,7 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
         "ingested_at": run.ingested_at.isoformat(),
         "output": output,
         "inputs": {"specs": list(config.input), "files": len(matched), "unchanged_files": len(unchanged),
-                   "feeds": len(feeds), "cc_news_files": len(cc_news) + len(cc_news_ingested),
+                   "feeds": len(feeds), "sitemaps": len(plan.sitemaps), "cc_news_files": len(cc_news) + len(cc_news_ingested),
                    "cc_news_files_ingested_before": len(cc_news_ingested)},
         "runner": runner_name(options),
         "config": redact_tree(config.as_dict()),  # analysts read manifests: no keys, tokens or passwords
@@ -346,6 +349,7 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
         "counts": counts,
         "accounting_ok": manifests.accounting_ok(counts) if status == "succeeded" else None,
         "feeds": feed_log,
+        "sitemaps": sitemap_log,
         "files": files,
         "damaged_files": damaged,  # what this run found damaged and left out
     }
@@ -380,6 +384,9 @@ def summary(report: RunReport) -> str:
         f"  feeds         {c['feeds']['fetched']:>6} fetched, {c['feeds']['not_modified']} not modified, "
         f"{c['feeds']['failed']} failed; pages {c['pages']['fetched']} fetched, "
         f"{c['pages']['fallbacks']} fell back to feed text",
+        *([f"  sitemaps      {m['fetched']:>6} fetched, {m['failed']} failed; {m['urls']} URLs, "
+           f"{m['skipped_outside_window']} before the lookback window, {m['skipped_undated']} undated (skipped)"]
+          if (m := c.get("sitemaps", {})).get("fetched") or m.get("failed") else []),
         f"  input items   {c['input_items']:>6}",
         f"  articles      {c['articles']:>6}   mentioning NATO {c['articles_mentioning']['nato']}, "
         f"Ukraine {c['articles_mentioning']['ukraine']}",

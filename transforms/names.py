@@ -78,6 +78,10 @@ FEEDS_FETCHED, FEEDS_NOT_MODIFIED, FEEDS_FAILED = "feeds.fetched", "feeds.not_mo
 FEEDS_MALFORMED, FEEDS_ENTRIES = "feeds.malformed", "feeds.entries"
 FEED_COUNTS = (FEEDS_FETCHED, FEEDS_NOT_MODIFIED, FEEDS_FAILED, FEEDS_MALFORMED, FEEDS_ENTRIES)
 PAGES_FETCHED, PAGES_FALLBACKS, PAGES_FAILED = "pages.fetched", "pages.fallbacks", "pages.failed."
+SITEMAPS_FETCHED, SITEMAPS_FAILED, SITEMAPS_URLS = "sitemaps.fetched", "sitemaps.failed", "sitemaps.urls"
+# page URLs of sitemaps counted as skipped, never fetched: dated before the lookback window, or undated
+SITEMAPS_SKIPPED_OUTSIDE, SITEMAPS_SKIPPED_UNDATED = "sitemaps.skipped_outside_window", "sitemaps.skipped_undated"
+SITEMAP_COUNTS = (SITEMAPS_FETCHED, SITEMAPS_FAILED, SITEMAPS_URLS, SITEMAPS_SKIPPED_OUTSIDE, SITEMAPS_SKIPPED_UNDATED)
 EXTRACT_ARTICLES, EXTRACT_TIMEOUTS, EXTRACT_MICROS = "extract.articles", "extract.timeouts", "extract.micros"
 HISTORY_FILES, HISTORY_ROWS = "history.files", "history.rows"
 HISTORY_SIGNATURE_ROWS, HISTORY_DAMAGED_FILES = "history.signature_rows", "history.damaged_files"
