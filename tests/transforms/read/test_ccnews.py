@@ -145,7 +145,8 @@ def test_only_domains_and_the_publication_window_apply_to_files_and_archives_as_
         "https://example.com/undated", "https://news.example.com/j1", "https://www.example.com/in",
         "https://www.zeitung.example/w"]
     assert counts["skipped_by_reason"] == {"other_domain": 4, "published_outside_window": 1,
-                                           "published_unknown": 1, "already_written": 0, "unchanged_files": 0}
+                                           "published_unknown": 1, "already_written": 0, "unchanged_files": 0,
+                                           "sitemap_outside_window": 0, "sitemap_undated": 0}
     assert counts["skipped"] == 6
 
 
