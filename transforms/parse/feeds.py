@@ -41,7 +41,7 @@ from feedparser.sanitizer import replace_doctype
 
 from newsbeam.transforms.parse.encoding import BOMS, decode_utf8_with_cp1252, mostly_utf8
 from newsbeam.transforms.parse.fields import language_code, text_or_none
-from newsbeam.transforms.parse.html_text import fragment_to_text
+from newsbeam.transforms.parse.html_text import has_markup, title_to_text
 from newsbeam.transforms.parse.timestamps import parse_timestamp
 from newsbeam.transforms.records import EXCERPT_CHARS, Document, scrub_surrogates
 
@@ -96,7 +96,7 @@ def parse_feed(data: bytes, source: str, source_type: str = "feed", outlet: Opti
         except Exception as exc:  # noqa: BLE001 - one bad entry must not take its feed with it
             failures.append(EntryFailure(locator, "invalid_entry", _message(f"{locator}: {type(exc).__name__}: {exc}"),
                                          _excerpt(entry)))
-    title = text_or_none(feed.get("title"))
+    title = _title(feed)
     return ParsedFeed(tuple(documents), warning, title and scrub_surrogates(title), feed_language, tuple(failures))
 
 
@@ -234,29 +234,31 @@ def _document(entry, locator: str, source: str, source_type: str, outlet: Option
     alternatives = []
     content = next((item for item in entry.get("content") or [] if item.get("value")), None)
     if content:
-        alternatives.append(("feed_content", _format(content.get("type")), content["value"]))
+        alternatives.append(("feed_content", declared_format(content.get("type"), content["value"]), content["value"]))
     summary = entry.get("summary")
     # feedparser copies the content into a missing summary: no second try with the same text
     if summary and not (content and summary == content["value"]):
-        alternatives.append(("feed_summary", _format(entry.get("summary_detail", {}).get("type")), summary))
+        alternatives.append(("feed_summary", declared_format(entry.get("summary_detail", {}).get("type"), summary),
+                             summary))
     text_source, body_format, body = alternatives[0] if alternatives else ("feed_summary", "html", "")
     return Document(
         source=source, source_type=source_type, locator=locator, body=body, body_format=body_format,
         text_source=text_source, alternatives=tuple(alternatives[1:]), url=text_or_none(entry.get("link")),
-        title=_title(entry), author=text_or_none(entry.get("author")), published_at=_published(entry),
+        title=_title(entry), author=title_to_text(entry.get("author")), published_at=_published(entry),
         outlet=outlet, language=language)
 
 
 def _title(entry) -> Optional[str]:
-    """The entry's title; an HTML title as plain text on one line (markup and scripts dropped)."""
-    title = text_or_none(entry.get("title"))
-    if title and entry.get("title_detail", {}).get("type") in _HTML_TYPES:
-        title = " ".join(fragment_to_text(title).split()) or None
-    return title
+    """The entry's (or feed's) title as plain text on one line: markup, scripts and control
+    characters dropped, character references decoded, also where it is declared plain text
+    but escaped once more than that (``&lt;b&gt;Breaking:&lt;/b&gt;``)."""
+    return title_to_text(entry.get("title"), entry.get("title_detail", {}).get("type") in _HTML_TYPES)
 
 
-def _format(mime: Optional[str]) -> str:
-    return "text" if mime == "text/plain" else "html"
+def declared_format(mime: Optional[str], value: str) -> str:
+    """'text' for plain text, else 'html': text declared plain that holds tags or character
+    references was escaped once more than declared, and is read as HTML."""
+    return "text" if mime == "text/plain" and not has_markup(value) else "html"
 
 
 def _published(entry):
