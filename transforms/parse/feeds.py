@@ -25,7 +25,6 @@ body and a 2.8 GB run.
 from __future__ import annotations
 
 import codecs
-import dataclasses
 import io
 import re
 import xml.sax
@@ -39,9 +38,12 @@ from feedparser.encodings import RE_XML_DECLARATION, convert_to_utf8
 from feedparser.exceptions import CharacterEncodingOverride
 from feedparser.sanitizer import replace_doctype
 
+from newsbeam.transforms.parse.feed_results import EntryFailure, FeedError, ParsedFeed, body_format
+from newsbeam.transforms.parse.feed_results import message as _message
+from newsbeam.transforms.parse.jsonfeed import is_json, parse_json_feed
 from newsbeam.transforms.parse.encoding import BOMS, decode_utf8_with_cp1252, mostly_utf8
 from newsbeam.transforms.parse.fields import language_code, text_or_none
-from newsbeam.transforms.parse.html_text import has_markup, title_to_text
+from newsbeam.transforms.parse.html_text import title_to_text
 from newsbeam.transforms.parse.timestamps import parse_timestamp
 from newsbeam.transforms.records import EXCERPT_CHARS, Document, scrub_surrogates
 
@@ -51,37 +53,15 @@ _CHUNK = 1 << 16
 # Character references to numbers that are not Unicode scalar values (surrogates,
 # beyond U+10FFFF) crash feedparser's loose parser; only long ones can be such.
 _LONG_CHARREF = re.compile(rb"&#([0-9]{5,}|[xX][0-9a-fA-F]{4,});")
-_MESSAGE_CHARS = 500
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
-
-
-class FeedError(ValueError):
-    def __init__(self, kind: str, message: str):
-        super().__init__(message)
-        self.kind = kind
-
-
-@dataclasses.dataclass(frozen=True)
-class EntryFailure:
-    """One entry of a feed that could not become a Document, and why."""
-    locator: str  # 'entry 7'
-    error_type: str
-    message: str
-    excerpt: str
-
-
-@dataclasses.dataclass(frozen=True)
-class ParsedFeed:
-    documents: tuple[Document, ...]
-    warning: Optional[str]  # why feedparser flagged the feed malformed, if it did
-    title: Optional[str]
-    language: Optional[str]
-    failures: tuple[EntryFailure, ...] = ()  # entries that could not become Documents
 
 
 def parse_feed(data: bytes, source: str, source_type: str = "feed", outlet: Optional[str] = None,
                language: Optional[str] = None, content_type: Optional[str] = None) -> ParsedFeed:
-    """Entries of the feed in ``data``; raises FeedError when there are none or it is unsafe."""
+    """Entries of the feed in ``data`` (XML or JSON Feed, told apart by content); raises FeedError
+    when there are none or it is unsafe."""
+    if is_json(data):
+        return parse_json_feed(data, source, source_type, outlet, language)
     parsed, warning = _read(data, content_type)
     if not parsed.entries:
         kind = "not_a_feed" if warning or not parsed.get("version") else "no_entries"
@@ -234,15 +214,15 @@ def _document(entry, locator: str, source: str, source_type: str, outlet: Option
     alternatives = []
     content = next((item for item in entry.get("content") or [] if item.get("value")), None)
     if content:
-        alternatives.append(("feed_content", declared_format(content.get("type"), content["value"]), content["value"]))
+        alternatives.append(("feed_content", body_format(content.get("type"), content["value"]), content["value"]))
     summary = entry.get("summary")
     # feedparser copies the content into a missing summary: no second try with the same text
     if summary and not (content and summary == content["value"]):
-        alternatives.append(("feed_summary", declared_format(entry.get("summary_detail", {}).get("type"), summary),
+        alternatives.append(("feed_summary", body_format(entry.get("summary_detail", {}).get("type"), summary),
                              summary))
-    text_source, body_format, body = alternatives[0] if alternatives else ("feed_summary", "html", "")
+    text_source, fmt, body = alternatives[0] if alternatives else ("feed_summary", "html", "")
     return Document(
-        source=source, source_type=source_type, locator=locator, body=body, body_format=body_format,
+        source=source, source_type=source_type, locator=locator, body=body, body_format=fmt,
         text_source=text_source, alternatives=tuple(alternatives[1:]), url=text_or_none(entry.get("link")),
         title=_title(entry), author=title_to_text(entry.get("author")), published_at=_published(entry),
         outlet=outlet, language=language)
@@ -255,19 +235,8 @@ def _title(entry) -> Optional[str]:
     return title_to_text(entry.get("title"), entry.get("title_detail", {}).get("type") in _HTML_TYPES)
 
 
-def declared_format(mime: Optional[str], value: str) -> str:
-    """'text' for plain text, else 'html': text declared plain that holds tags or character
-    references was escaped once more than declared, and is read as HTML."""
-    return "text" if mime == "text/plain" and not has_markup(value) else "html"
-
-
 def _published(entry):
     return parse_timestamp(entry.get("published_parsed") or entry.get("updated_parsed"))
-
-
-def _message(text: str) -> str:
-    """An error message short enough for a row and free of lone surrogates."""
-    return scrub_surrogates(text if len(text) <= _MESSAGE_CHARS else text[:_MESSAGE_CHARS] + "…")
 
 
 def _excerpt(entry) -> str:
