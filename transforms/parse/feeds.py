@@ -1,10 +1,16 @@
-"""Feed documents (RSS 0.9x/1.0/2.0, Atom, RDF) to one Document per entry.
+"""Feed documents (RSS 0.9x/1.0/2.0, Atom, RDF, and JSON Feed through jsonfeed.py) to one
+Document per entry.
 
-Used for saved feed files and for feeds fetched over HTTP alike. A feed that
-feedparser flags as malformed but that still yields entries keeps them, with
-the reason returned as a warning; one that yields no entry is an error. An
-entry whose Document cannot be built becomes an EntryFailure, and the feed's
-other entries still come out.
+Used for saved feed files and for feeds fetched over HTTP alike; JSON and XML are told
+apart by the document's first character, whatever its name or media type. Titles and
+text are read as a reader sees them (transforms/parse/html_text.py): character
+references decoded and markup dropped also where a feed escaped them once more than it
+declares, control characters removed.
+
+A feed that feedparser flags as malformed but that still yields entries keeps
+them, with the reason returned as a warning; one that yields no entry is an
+error. An entry whose Document cannot be built becomes an EntryFailure, and the
+feed's other entries still come out.
 
 Untrusted XML: the document is decoded to UTF-8 once, by feedparser's own
 rules, and that one text is both checked and parsed. The check reads the

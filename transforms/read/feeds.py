@@ -31,6 +31,7 @@ from newsbeam.transforms.read.feed_state import state_key
 from newsbeam.transforms.read.fetcher import FetchError, Fetcher, FetchSettings
 from newsbeam.transforms.parse.encoding import DecodeError, decode_bytes
 from newsbeam.transforms.parse.feeds import FeedError, parse_feed
+from newsbeam.transforms.parse.jsonfeed import is_json
 from newsbeam.transforms.isolation import OutputCounter, error_type_of, failure_row
 from newsbeam.transforms.names import (DOCUMENTS, ERRORS, FEEDS_DISCOVERED, FEEDS_ENTRIES, FEEDS_FAILED, FEEDS_FETCHED, FEEDS_MALFORMED,
                                        FEEDS_NOT_MODIFIED, LOG, PAGES_FAILED, PAGES_FALLBACKS, PAGES_FETCHED,
@@ -156,8 +157,8 @@ class _FetchFeedsFn(_FetchByHostFn):
             parsed = parse_feed(response.body, source, outlet=spec.outlet, language=spec.language,
                                 content_type=response.headers.get("content-type"))
         except FeedError as exc:
-            if exc.kind == "not_a_feed" and not discovered_from:
-                return [], {}, response
+            if exc.kind == "not_a_feed" and not discovered_from and not is_json(response.body):
+                return [], {}, response  # perhaps a page that announces feeds
             return (*self._failed_feed(source, log, STAGE_PARSE, exc.kind, str(exc), response.body), None)
         failed = [beam.pvalue.TaggedOutput(ERRORS, error_row(source, STAGE_PARSE, f.error_type, f.message, f.excerpt,
                                                              f.locator))

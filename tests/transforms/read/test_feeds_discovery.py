@@ -73,14 +73,17 @@ def test_a_home_page_is_read_through_the_feeds_it_announces(tmp_path):
     assert set(state) == {site.url("/feed/"), site.url("/feed.json")}
 
 
-def test_a_page_without_feeds_is_one_error_that_says_so(tmp_path):
+def test_a_page_without_feeds_and_a_json_api_are_one_error_each_that_says_so(tmp_path):
     output = tmp_path / "out"
     with Site() as site:
         site.add("/", home([]))
-        manifest = run_feeds(tmp_path, output, [site.url("/")], "run")
-    (error,) = rows(output, "errors")
-    assert (error["stage"], error["error_type"]) == ("parse", "not_a_feed")
-    assert "announces" in error["message"] and manifest["feeds"][0]["status"] == "failed"
+        site.add("/api", '{"data": [1, 2]}', headers={"Content-Type": "application/json"})
+        manifest = run_feeds(tmp_path, output, [site.url("/"), site.url("/api")], "run")
+    errors = {row["source"]: row for row in rows(output, "errors")}
+    assert {(row["stage"], row["error_type"]) for row in errors.values()} == {("parse", "not_a_feed")}
+    assert "announces" in errors[site.url("/")]["message"]
+    assert "a JSON document, not a JSON Feed" in errors[site.url("/api")]["message"]
+    assert [f["status"] for f in manifest["feeds"]] == ["failed", "failed"]
 
 
 def test_discovered_urls_go_through_the_address_guard(tmp_path):
