@@ -38,7 +38,7 @@ def documents(draw) -> bytes:
     return draw(st.one_of(st.just(data), mutated(data)))
 
 
-@settings(FUZZ, max_examples=max(EXAMPLES // 2, 1))  # a run of the CLI each
+@settings(FUZZ, max_examples=max(EXAMPLES // 3, 1))  # a run of the CLI each
 @given(st.lists(documents(), min_size=1, max_size=3), documents())
 def test_any_json_feed_ends_as_rows_that_add_up(saved, live):
     with tempfile.TemporaryDirectory() as tmp, Site() as site:

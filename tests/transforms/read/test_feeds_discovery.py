@@ -42,59 +42,44 @@ def test_discovery_reads_a_bounded_prefix_of_the_page():
 
 
 def test_a_home_page_is_read_through_the_feeds_it_announces(tmp_path):
+    """Discovered feeds are fetched through the address guard, keep conditional-GET state, and are
+    named in the manifest; a page without feeds and a JSON document that is no JSON Feed are one
+    error each that says so."""
     output = tmp_path / "out"
-    with Site() as site:
+    with Site() as site, Trap("127.0.0.2") as trap:
         site.add("/feed/", rss(add_articles(site, "r", 2)), etag='"rss-1"')
         site.add("/feed.json", json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": [
             {"id": str(e["title"]), "url": e["link"], "title": e["title"], "summary": e["description"]}
             for e in add_articles(site, "j", 2)]}), etag='"json-1"')
         site.add("/", home([("application/rss+xml", "/feed/"), ("application/feed+json", "feed.json"),
-                            ("application/atom+xml", "/missing.atom")]))
-        first = run_feeds(tmp_path, output, [{"url": site.url("/"), "outlet": "Home Outlet"}], "first")
-        second = run_feeds(tmp_path, output, [{"url": site.url("/"), "outlet": "Home Outlet"}], "second")
+                            ("application/atom+xml", "/missing.atom"),
+                            ("application/rss+xml", f"http://{trap.netloc}/feed.xml")]))
+        site.add("/bare", home([]))
+        site.add("/api", '{"data": [1, 2]}', headers={"Content-Type": "application/json"})
+        feeds = [{"url": site.url("/"), "outlet": "Home Outlet"}, site.url("/bare"), site.url("/api")]
+        guard = {"allow_private_network": False, "private_network_allowlist": [site.netloc]}
+        first = run_feeds(tmp_path, output, feeds, "first", **guard)
+        second = run_feeds(tmp_path, output, feeds, "second", **guard)
         assert site.hits_of("/feed/")[1].headers["if-none-match"] == '"rss-1"'
+    assert trap.connections == 0
     counts = first["counts"]
     assert (counts["articles"], counts["errors"], counts["feeds"]["discovered"], counts["feeds"]["fetched"],
-            counts["feeds"]["failed"]) == (4, 1, 3, 2, 1)
+            counts["feeds"]["failed"]) == (4, 4, 4, 2, 4)
     (page,) = [f for f in first["feeds"] if f["status"] == "discovered"]
-    feeds = [f for f in first["feeds"] if f is not page]
-    assert (page["url"], page["status"]) == (site.url("/"), "discovered")
-    assert page["discovered"] == [site.url("/feed/"), site.url("/feed.json"), site.url("/missing.atom")]
-    assert {(f["url"], f["status"], f["discovered_from"]) for f in feeds} == {
-        (site.url("/feed/"), "fetched", site.url("/")), (site.url("/feed.json"), "fetched", site.url("/")),
-        (site.url("/missing.atom"), "failed", site.url("/"))}
+    assert page["url"] == site.url("/") and page["discovered"] == [
+        site.url("/feed/"), site.url("/feed.json"), site.url("/missing.atom"), f"http://{trap.netloc}/feed.xml"]
+    assert {(f["url"], f["status"]) for f in first["feeds"] if f.get("discovered_from") == site.url("/")} == {
+        (site.url("/feed/"), "fetched"), (site.url("/feed.json"), "fetched"), (site.url("/missing.atom"), "failed"),
+        (f"http://{trap.netloc}/feed.xml", "failed")}
     articles = rows(output, "articles")
     assert {a["outlet_name"] for a in articles} == {"Home Outlet"}
     assert {a["source"] for a in articles} == {site.url("/feed/"), site.url("/feed.json")}
-    (error,) = rows(output, "errors", "run_id = 'first'")
-    assert (error["source"], error["stage"], error["error_type"]) == (site.url("/missing.atom"), "fetch", "http_404")
+    errors = {row["source"]: row for row in rows(output, "errors", "run_id = 'first'")}
+    assert {source: (row["stage"], row["error_type"]) for source, row in errors.items()} == {
+        site.url("/missing.atom"): ("fetch", "http_404"), f"http://{trap.netloc}/feed.xml": ("fetch", "blocked_address"),
+        site.url("/bare"): ("parse", "not_a_feed"), site.url("/api"): ("parse", "not_a_feed")}
+    assert "announces" in errors[site.url("/bare")]["message"]
+    assert "a JSON document, not a JSON Feed" in errors[site.url("/api")]["message"]
     assert second["counts"]["feeds"]["not_modified"] == 2 and second["counts"]["articles"] == 0
     state = json.loads((output / "_state" / "feeds.json").read_text())
     assert set(state) == {site.url("/feed/"), site.url("/feed.json")}
-
-
-def test_a_page_without_feeds_and_a_json_api_are_one_error_each_that_says_so(tmp_path):
-    output = tmp_path / "out"
-    with Site() as site:
-        site.add("/", home([]))
-        site.add("/api", '{"data": [1, 2]}', headers={"Content-Type": "application/json"})
-        manifest = run_feeds(tmp_path, output, [site.url("/"), site.url("/api")], "run")
-    errors = {row["source"]: row for row in rows(output, "errors")}
-    assert {(row["stage"], row["error_type"]) for row in errors.values()} == {("parse", "not_a_feed")}
-    assert "announces" in errors[site.url("/")]["message"]
-    assert "a JSON document, not a JSON Feed" in errors[site.url("/api")]["message"]
-    assert [f["status"] for f in manifest["feeds"]] == ["failed", "failed"]
-
-
-def test_discovered_urls_go_through_the_address_guard(tmp_path):
-    output = tmp_path / "out"
-    with Site() as site, Trap("127.0.0.2") as trap:
-        site.add("/feed.xml", rss(add_articles(site, "g", 1)))
-        site.add("/", home([("application/rss+xml", f"http://{trap.netloc}/feed.xml"),
-                            ("application/rss+xml", "/feed.xml")]))
-        manifest = run_feeds(tmp_path, output, [site.url("/")], "run", allow_private_network=False,
-                             private_network_allowlist=[site.netloc])
-    assert trap.connections == 0
-    assert manifest["counts"]["articles"] == 1
-    (error,) = rows(output, "errors")
-    assert (error["stage"], error["error_type"]) == ("fetch", "blocked_address")
