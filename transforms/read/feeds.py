@@ -33,7 +33,8 @@ from newsbeam.transforms.parse.encoding import DecodeError, decode_bytes
 from newsbeam.transforms.parse.feeds import FeedError, parse_feed
 from newsbeam.transforms.parse.jsonfeed import is_json
 from newsbeam.transforms.isolation import OutputCounter, error_type_of, failure_row
-from newsbeam.transforms.names import (DOCUMENTS, ERRORS, FEEDS_DISCOVERED, FEEDS_ENTRIES, FEEDS_FAILED, FEEDS_FETCHED, FEEDS_MALFORMED,
+from newsbeam.transforms.names import (DOCUMENTS, ERRORS, FEEDS_DISCOVERED, FEEDS_ENTRIES, FEEDS_FAILED,
+                                       FEEDS_FETCHED, FEEDS_MALFORMED,
                                        FEEDS_NOT_MODIFIED, LOG, PAGES_FAILED, PAGES_FALLBACKS, PAGES_FETCHED,
                                        STAGE_FETCH, STAGE_PARSE, counter)
 from newsbeam.transforms.records import Document, error_row

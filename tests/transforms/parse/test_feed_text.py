@@ -118,7 +118,8 @@ def test_an_escaped_excerpt_and_a_clean_copy_are_the_same_story(tmp_path):
         "https://wordpress.example/story")), encoding="utf-8")
     (folder / "clean.jsonl").write_text(json.dumps({"url": "https://clean.example/story", "title": "Clean\x08 copy\x1b",
                                                     "text": STORY}) + "\n", encoding="utf-8")
-    (folder / "dump.txt").write_text("Dump\x08 title\n\n" + STORY.replace("Tuesday", "Wednesday") + "\n", encoding="utf-8")
+    (folder / "dump.txt").write_text("Dump\x08 title\n\n" + STORY.replace("Tuesday", "Wednesday") + "\n",
+                                     encoding="utf-8")
     output = tmp_path / "out"
     assert run_newsbeam("--input", folder, "--output", output) == 0
     check_accounting(output)

@@ -29,8 +29,8 @@ def test_items_become_entries_with_the_fields_rss_items_have():
          "date_modified": "2025-06-02T10:00:00Z"},
     ], language="en", authors=[{"name": "The desk"}]), "https://a.example/feed.json")
     first, second = parsed.documents
-    assert (first.url, first.title, first.author, first.language) == ("https://a.example/1", "Kyiv’s bid", "Anna, Ben",
-                                                                      "de")
+    assert (first.url, first.title, first.author, first.language) == (
+        "https://a.example/1", "Kyiv’s bid", "Anna, Ben", "de")
     assert (first.text_source, first.body_format, first.body) == ("feed_content", "html", "<p>Full</p>")
     assert first.alternatives == (("feed_summary", "text", "Short"),)
     assert first.published_at == dt.datetime(2025, 6, 1, 8, 0, tzinfo=dt.timezone.utc)
@@ -83,7 +83,8 @@ def test_saved_json_feed_in_the_input_folder(tmp_path):
     output = tmp_path / "out"
     assert run_newsbeam("--input", folder, "--output", output) == 0
     manifest = check_accounting(output)
-    assert (manifest["counts"]["input_items"], manifest["counts"]["articles"], manifest["counts"]["errors"]) == (4, 1, 3)
+    counts = manifest["counts"]
+    assert (counts["input_items"], counts["articles"], counts["errors"]) == (4, 1, 3)
     (article,) = rows(output, "articles")
     assert (article["url"], article["title"], str(article["published_at"])[:10]) == (
         "https://wire.example/1", "Ministers meet", "2025-06-24")

@@ -76,7 +76,8 @@ def test_a_home_page_is_read_through_the_feeds_it_announces(tmp_path):
     assert {a["source"] for a in articles} == {site.url("/feed/"), site.url("/feed.json")}
     errors = {row["source"]: row for row in rows(output, "errors", "run_id = 'first'")}
     assert {source: (row["stage"], row["error_type"]) for source, row in errors.items()} == {
-        site.url("/missing.atom"): ("fetch", "http_404"), f"http://{trap.netloc}/feed.xml": ("fetch", "blocked_address"),
+        site.url("/missing.atom"): ("fetch", "http_404"),
+        f"http://{trap.netloc}/feed.xml": ("fetch", "blocked_address"),
         site.url("/bare"): ("parse", "not_a_feed"), site.url("/api"): ("parse", "not_a_feed")}
     assert "announces" in errors[site.url("/bare")]["message"]
     assert "a JSON document, not a JSON Feed" in errors[site.url("/api")]["message"]
