@@ -76,7 +76,8 @@ PARSE_DOCUMENTS = "parse.documents"
 NOT_ITEMS = "parse.not_items."
 FEEDS_FETCHED, FEEDS_NOT_MODIFIED, FEEDS_FAILED = "feeds.fetched", "feeds.not_modified", "feeds.failed"
 FEEDS_MALFORMED, FEEDS_ENTRIES = "feeds.malformed", "feeds.entries"
-FEED_COUNTS = (FEEDS_FETCHED, FEEDS_NOT_MODIFIED, FEEDS_FAILED, FEEDS_MALFORMED, FEEDS_ENTRIES)
+FEEDS_DISCOVERED = "feeds.discovered"  # feeds read because a --feed page announced them
+FEED_COUNTS = (FEEDS_FETCHED, FEEDS_NOT_MODIFIED, FEEDS_FAILED, FEEDS_MALFORMED, FEEDS_ENTRIES, FEEDS_DISCOVERED)
 PAGES_FETCHED, PAGES_FALLBACKS, PAGES_FAILED = "pages.fetched", "pages.fallbacks", "pages.failed."
 SITEMAPS_FETCHED, SITEMAPS_FAILED, SITEMAPS_URLS = "sitemaps.fetched", "sitemaps.failed", "sitemaps.urls"
 # page URLs of sitemaps counted as skipped, never fetched: dated before the lookback window, or undated

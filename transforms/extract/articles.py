@@ -30,6 +30,7 @@ from newsbeam.transforms.isolation import Await, DeferredItemFn
 from newsbeam.transforms.names import (ARTICLES, DATE_HINT, DATE_INGESTED, DATE_OUT_OF_RANGE, DATE_PUBLISHED,
                                        DATE_TEXT, ERRORS, EXTRACT_ARTICLES, EXTRACT_MICROS, EXTRACT_TIMEOUTS,
                                        STAGE_EXTRACT, DATE_CRAWLED, counter, distribution)
+from newsbeam.transforms.parse.fields import line_or_none
 from newsbeam.transforms.parse.html_text import fragment_to_text
 from newsbeam.transforms.parse.timestamps import plausible
 from newsbeam.transforms.records import Article, Document, Extracted, RunContext, error_row
@@ -199,7 +200,8 @@ class _ExtractFn(DeferredItemFn):
         outlet = (self._settings.outlet or doc.outlet or found.sitename or url_domain(url) or "unknown")
         return Article(
             article_id=article_id(url, text_hash), url=url, source=doc.source, locator=doc.locator,
-            source_type=doc.source_type, text_source=found.text_source, outlet_name=outlet, title=found.title,
+            source_type=doc.source_type, text_source=found.text_source, outlet_name=outlet,
+            title=line_or_none(found.title),  # whatever the source: one line, no control characters
             author=doc.author or found.author, published_at=published, date_source=date_source,
             language=self._language_of(doc, found), text=found.text, word_count=len(found.text.split()),
             content_hash=text_hash, ingested_at=self._run.ingested_at, run_id=self._run.run_id)

@@ -1,7 +1,7 @@
 """Parse stage: an input file becomes one Document per input item.
 
 A ``.txt`` dump or ``.html`` page is one item; a ``.jsonl`` file has one item
-per non-blank line; a saved RSS/Atom/RDF feed one per entry; a WARC or ARC file
+per non-blank line; a saved RSS/Atom/RDF feed or JSON Feed (``.json``) one per entry; a WARC or ARC file
 one per HTTP 200 response with an HTML payload (its other records are counted by
 reason, not items). Whatever cannot be decoded or parsed becomes an error row for
 exactly that item (a broken JSONL line does not take its neighbours with it), and
@@ -40,7 +40,7 @@ FORMATS = {
     ".txt": "txt", ".text": "txt",
     ".html": "html", ".htm": "html", ".xhtml": "html",
     ".jsonl": "jsonl", ".ndjson": "jsonl",
-    ".xml": "feed", ".rss": "feed", ".atom": "feed", ".rdf": "feed",
+    ".xml": "feed", ".rss": "feed", ".atom": "feed", ".rdf": "feed", ".json": "feed",  # JSON Feed
     ".warc": "warc", ".arc": "warc",
 }
 # Formats read item by item from storage rather than whole: no cap on the file, one per item.

@@ -1,10 +1,16 @@
-"""Feed documents (RSS 0.9x/1.0/2.0, Atom, RDF) to one Document per entry.
+"""Feed documents (RSS 0.9x/1.0/2.0, Atom, RDF, and JSON Feed through jsonfeed.py) to one
+Document per entry.
 
-Used for saved feed files and for feeds fetched over HTTP alike. A feed that
-feedparser flags as malformed but that still yields entries keeps them, with
-the reason returned as a warning; one that yields no entry is an error. An
-entry whose Document cannot be built becomes an EntryFailure, and the feed's
-other entries still come out.
+Used for saved feed files and for feeds fetched over HTTP alike; JSON and XML are told
+apart by the document's first character, whatever its name or media type. Titles and
+text are read as a reader sees them (transforms/parse/html_text.py): character
+references decoded and markup dropped also where a feed escaped them once more than it
+declares, control characters removed.
+
+A feed that feedparser flags as malformed but that still yields entries keeps
+them, with the reason returned as a warning; one that yields no entry is an
+error. An entry whose Document cannot be built becomes an EntryFailure, and the
+feed's other entries still come out.
 
 Untrusted XML: the document is decoded to UTF-8 once, by feedparser's own
 rules, and that one text is both checked and parsed. The check reads the
@@ -25,7 +31,6 @@ body and a 2.8 GB run.
 from __future__ import annotations
 
 import codecs
-import dataclasses
 import io
 import re
 import xml.sax
@@ -39,9 +44,12 @@ from feedparser.encodings import RE_XML_DECLARATION, convert_to_utf8
 from feedparser.exceptions import CharacterEncodingOverride
 from feedparser.sanitizer import replace_doctype
 
+from newsbeam.transforms.parse.feed_results import EntryFailure, FeedError, ParsedFeed, body_format
+from newsbeam.transforms.parse.feed_results import message as _message
+from newsbeam.transforms.parse.jsonfeed import is_json, parse_json_feed
 from newsbeam.transforms.parse.encoding import BOMS, decode_utf8_with_cp1252, mostly_utf8
 from newsbeam.transforms.parse.fields import language_code, text_or_none
-from newsbeam.transforms.parse.html_text import fragment_to_text
+from newsbeam.transforms.parse.html_text import title_to_text
 from newsbeam.transforms.parse.timestamps import parse_timestamp
 from newsbeam.transforms.records import EXCERPT_CHARS, Document, scrub_surrogates
 
@@ -51,37 +59,15 @@ _CHUNK = 1 << 16
 # Character references to numbers that are not Unicode scalar values (surrogates,
 # beyond U+10FFFF) crash feedparser's loose parser; only long ones can be such.
 _LONG_CHARREF = re.compile(rb"&#([0-9]{5,}|[xX][0-9a-fA-F]{4,});")
-_MESSAGE_CHARS = 500
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
-
-
-class FeedError(ValueError):
-    def __init__(self, kind: str, message: str):
-        super().__init__(message)
-        self.kind = kind
-
-
-@dataclasses.dataclass(frozen=True)
-class EntryFailure:
-    """One entry of a feed that could not become a Document, and why."""
-    locator: str  # 'entry 7'
-    error_type: str
-    message: str
-    excerpt: str
-
-
-@dataclasses.dataclass(frozen=True)
-class ParsedFeed:
-    documents: tuple[Document, ...]
-    warning: Optional[str]  # why feedparser flagged the feed malformed, if it did
-    title: Optional[str]
-    language: Optional[str]
-    failures: tuple[EntryFailure, ...] = ()  # entries that could not become Documents
 
 
 def parse_feed(data: bytes, source: str, source_type: str = "feed", outlet: Optional[str] = None,
                language: Optional[str] = None, content_type: Optional[str] = None) -> ParsedFeed:
-    """Entries of the feed in ``data``; raises FeedError when there are none or it is unsafe."""
+    """Entries of the feed in ``data`` (XML or JSON Feed, told apart by content); raises FeedError
+    when there are none or it is unsafe."""
+    if is_json(data):
+        return parse_json_feed(data, source, source_type, outlet, language)
     parsed, warning = _read(data, content_type)
     if not parsed.entries:
         kind = "not_a_feed" if warning or not parsed.get("version") else "no_entries"
@@ -96,7 +82,7 @@ def parse_feed(data: bytes, source: str, source_type: str = "feed", outlet: Opti
         except Exception as exc:  # noqa: BLE001 - one bad entry must not take its feed with it
             failures.append(EntryFailure(locator, "invalid_entry", _message(f"{locator}: {type(exc).__name__}: {exc}"),
                                          _excerpt(entry)))
-    title = text_or_none(feed.get("title"))
+    title = _title(feed)
     return ParsedFeed(tuple(documents), warning, title and scrub_surrogates(title), feed_language, tuple(failures))
 
 
@@ -234,38 +220,29 @@ def _document(entry, locator: str, source: str, source_type: str, outlet: Option
     alternatives = []
     content = next((item for item in entry.get("content") or [] if item.get("value")), None)
     if content:
-        alternatives.append(("feed_content", _format(content.get("type")), content["value"]))
+        alternatives.append(("feed_content", body_format(content.get("type"), content["value"]), content["value"]))
     summary = entry.get("summary")
     # feedparser copies the content into a missing summary: no second try with the same text
     if summary and not (content and summary == content["value"]):
-        alternatives.append(("feed_summary", _format(entry.get("summary_detail", {}).get("type")), summary))
-    text_source, body_format, body = alternatives[0] if alternatives else ("feed_summary", "html", "")
+        alternatives.append(("feed_summary", body_format(entry.get("summary_detail", {}).get("type"), summary),
+                             summary))
+    text_source, fmt, body = alternatives[0] if alternatives else ("feed_summary", "html", "")
     return Document(
-        source=source, source_type=source_type, locator=locator, body=body, body_format=body_format,
+        source=source, source_type=source_type, locator=locator, body=body, body_format=fmt,
         text_source=text_source, alternatives=tuple(alternatives[1:]), url=text_or_none(entry.get("link")),
-        title=_title(entry), author=text_or_none(entry.get("author")), published_at=_published(entry),
+        title=_title(entry), author=title_to_text(entry.get("author")), published_at=_published(entry),
         outlet=outlet, language=language)
 
 
 def _title(entry) -> Optional[str]:
-    """The entry's title; an HTML title as plain text on one line (markup and scripts dropped)."""
-    title = text_or_none(entry.get("title"))
-    if title and entry.get("title_detail", {}).get("type") in _HTML_TYPES:
-        title = " ".join(fragment_to_text(title).split()) or None
-    return title
-
-
-def _format(mime: Optional[str]) -> str:
-    return "text" if mime == "text/plain" else "html"
+    """The entry's (or feed's) title as plain text on one line: markup, scripts and control
+    characters dropped, character references decoded, also where it is declared plain text
+    but escaped once more than that (``&lt;b&gt;Breaking:&lt;/b&gt;``)."""
+    return title_to_text(entry.get("title"), entry.get("title_detail", {}).get("type") in _HTML_TYPES)
 
 
 def _published(entry):
     return parse_timestamp(entry.get("published_parsed") or entry.get("updated_parsed"))
-
-
-def _message(text: str) -> str:
-    """An error message short enough for a row and free of lone surrogates."""
-    return scrub_surrogates(text if len(text) <= _MESSAGE_CHARS else text[:_MESSAGE_CHARS] + "…")
 
 
 def _excerpt(entry) -> str:

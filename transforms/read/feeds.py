@@ -8,6 +8,12 @@ summary, and only an entry with neither becomes an error row. What happened to
 each feed (fetched, not modified, failed, with its validators and any
 malformed-feed warning) goes to the run log, from which the driver writes the
 manifest and the conditional-GET state.
+
+A feed URL that turns out to be a web page (a home page) is read through the feeds
+the page announces (transforms/read/discover.py, at most ``MAX_FEEDS``): each is
+fetched by the same guarded fetcher, with its own conditional-GET state, and logged
+with ``discovered_from``; the page's own log record lists what it ``discovered``.
+A discovered URL that is itself a page is not searched further.
 """
 from __future__ import annotations
 
@@ -20,12 +26,15 @@ from urllib.parse import urlsplit
 
 import apache_beam as beam
 
+from newsbeam.transforms.read.discover import discover_feeds
 from newsbeam.transforms.read.feed_state import state_key
 from newsbeam.transforms.read.fetcher import FetchError, Fetcher, FetchSettings
 from newsbeam.transforms.parse.encoding import DecodeError, decode_bytes
 from newsbeam.transforms.parse.feeds import FeedError, parse_feed
+from newsbeam.transforms.parse.jsonfeed import is_json
 from newsbeam.transforms.isolation import OutputCounter, error_type_of, failure_row
-from newsbeam.transforms.names import (DOCUMENTS, ERRORS, FEEDS_ENTRIES, FEEDS_FAILED, FEEDS_FETCHED, FEEDS_MALFORMED,
+from newsbeam.transforms.names import (DOCUMENTS, ERRORS, FEEDS_DISCOVERED, FEEDS_ENTRIES, FEEDS_FAILED,
+                                       FEEDS_FETCHED, FEEDS_MALFORMED,
                                        FEEDS_NOT_MODIFIED, LOG, PAGES_FAILED, PAGES_FALLBACKS, PAGES_FETCHED,
                                        STAGE_FETCH, STAGE_PARSE, counter)
 from newsbeam.transforms.records import Document, error_row
@@ -104,8 +113,31 @@ class _FetchFeedsFn(_FetchByHostFn):
         self._state = state
 
     def _handle(self, spec: FeedSpec) -> tuple[list, dict]:
+        outputs, counts, page = self._feed(spec.url, spec)
+        if page is None:
+            return outputs, counts
+        # Not a feed but a web page: read the feeds it announces instead (one level, at most MAX_FEEDS).
+        source, found = redact_url(spec.url), discover_feeds(page.body, page.url)
+        log = {"url": source, "fetched_at": dt.datetime.now(dt.timezone.utc).isoformat(), "http_status": page.status}
+        if not found:
+            return self._failed_feed(source, log, STAGE_PARSE, "not_a_feed", (
+                f"{source} is neither a feed nor a page that announces one (no <link rel=\"alternate\"> to an RSS, "
+                "Atom or JSON feed in its head)"), page.body)
+        outputs = [beam.pvalue.TaggedOutput(LOG, {**log, "status": "discovered",
+                                                  "discovered": [redact_url(url) for url in found]})]
+        counts = {FEEDS_DISCOVERED: len(found)}
+        for url in found:
+            more, more_counts, _ = self._feed(url, spec, discovered_from=source)
+            outputs += more
+            for name, value in more_counts.items():
+                counts[name] = counts.get(name, 0) + value
+        return outputs, counts
+
+    def _feed(self, url: str, spec: FeedSpec, discovered_from: Optional[str] = None):
+        """(outputs, counts, page) of one feed URL; ``page`` is the response when the URL is a page
+        that is not a feed and may announce feeds (only for a configured URL, not a discovered one)."""
         # rows, logs and the state name the feed without its credentials; only the fetch uses them
-        source, key = redact_url(spec.url), state_key(spec.url)
+        source, key = redact_url(url), state_key(url)
         known = self._state.get(key, {})
         headers = {}
         if known.get("etag"):
@@ -113,19 +145,22 @@ class _FetchFeedsFn(_FetchByHostFn):
         if known.get("last_modified"):
             headers["If-Modified-Since"] = known["last_modified"]
         log = {"url": source, "fetched_at": dt.datetime.now(dt.timezone.utc).isoformat(),
-               **({"state_key": key} if key != source else {})}
+               **({"state_key": key} if key != source else {}),
+               **({"discovered_from": discovered_from} if discovered_from else {})}
         try:
-            response = self._fetcher.get(spec.url, headers)
+            response = self._fetcher.get(url, headers)
         except FetchError as exc:
-            return self._failed_feed(source, log, STAGE_FETCH, exc.kind, str(exc), b"")
+            return (*self._failed_feed(source, log, STAGE_FETCH, exc.kind, str(exc), b""), None)
         if response.status == 304:
             return ([beam.pvalue.TaggedOutput(LOG, {**log, "status": "not_modified", "http_status": 304})],
-                    {FEEDS_NOT_MODIFIED: 1})
+                    {FEEDS_NOT_MODIFIED: 1}, None)
         try:
             parsed = parse_feed(response.body, source, outlet=spec.outlet, language=spec.language,
                                 content_type=response.headers.get("content-type"))
         except FeedError as exc:
-            return self._failed_feed(source, log, STAGE_PARSE, exc.kind, str(exc), response.body)
+            if exc.kind == "not_a_feed" and not discovered_from and not is_json(response.body):
+                return [], {}, response  # perhaps a page that announces feeds
+            return (*self._failed_feed(source, log, STAGE_PARSE, exc.kind, str(exc), response.body), None)
         failed = [beam.pvalue.TaggedOutput(ERRORS, error_row(source, STAGE_PARSE, f.error_type, f.message, f.excerpt,
                                                              f.locator))
                   for f in parsed.failures]
@@ -134,7 +169,7 @@ class _FetchFeedsFn(_FetchByHostFn):
                    warning=parsed.warning, etag=response.headers.get("etag"),
                    last_modified=response.headers.get("last-modified"), attempts=response.attempts)
         counts = {FEEDS_FETCHED: 1, FEEDS_ENTRIES: entries, FEEDS_MALFORMED: 1 if parsed.warning else 0}
-        return [*parsed.documents, *failed, beam.pvalue.TaggedOutput(LOG, log)], counts
+        return [*parsed.documents, *failed, beam.pvalue.TaggedOutput(LOG, log)], counts, None
 
     @staticmethod
     def _failed_feed(source, log, stage, kind, message, excerpt) -> tuple[list, dict]:

@@ -179,7 +179,7 @@ class _ReadFileFn(ItemFn):
     def _check(self, item: InputFile, fmt):
         if fmt is None:
             return ("unsupported_format", "not a supported file type (.txt, .html/.htm, .jsonl/.ndjson, "
-                                          ".xml/.rss/.atom/.rdf, .warc/.arc, or any of these .gz)")
+                                          ".xml/.rss/.atom/.rdf, .json (JSON Feed), .warc/.arc, or any of these .gz)")
         if item.size > self._max_bytes and fmt not in STREAMED:
             return ("too_large", f"{item.size} bytes, more than max_input_bytes={self._max_bytes}")
         special = _not_a_regular_file(item.path)

@@ -48,7 +48,8 @@ def test_second_run_gets_304s_and_writes_nothing(tmp_path):
         assert site.hits_of("/lm.xml")[1].headers["if-modified-since"] == "Mon, 01 Sep 2025 08:00:00 GMT"
         assert len(site.hits_of("/e/article-0.html")) == 1  # pages are not fetched again either
     assert first["counts"]["articles"] == 4 and first["counts"]["feeds"]["fetched"] == 2
-    assert second["counts"]["feeds"] == {"fetched": 0, "not_modified": 2, "failed": 0, "malformed": 0, "entries": 0}
+    assert second["counts"]["feeds"] == {"fetched": 0, "not_modified": 2, "failed": 0, "malformed": 0, "entries": 0,
+                                          "discovered": 0}
     assert second["counts"]["input_items"] == 0 and second["files"] == []
     assert sorted(f["status"] for f in second["feeds"]) == ["not_modified", "not_modified"]
     articles = rows(output, "articles")
