@@ -73,7 +73,7 @@ def decode_page(payload: bytes, charset: Optional[str]) -> str:
     return decode_bytes(payload)[0]
 
 
-class _ParseFn(ItemFn):
+class ParseFn(ItemFn):
     """Each Document and each error row is one input item; a JSONL line that fails, for whatever
     reason, is that line's error row, and the file's other lines go on.
 
@@ -268,5 +268,5 @@ class ParseDocuments(beam.PTransform):
         self._max_item_bytes = max_item_bytes
 
     def expand(self, sources):
-        return sources | "ParseByFormat" >> beam.ParDo(_ParseFn(self._max_item_bytes)).with_outputs(
+        return sources | "ParseByFormat" >> beam.ParDo(ParseFn(self._max_item_bytes)).with_outputs(
             ERRORS, main=DOCUMENTS)

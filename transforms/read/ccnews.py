@@ -32,7 +32,7 @@ import requests
 from newsbeam.transforms.isolation import error_type_of
 from newsbeam.transforms.names import (CCNEWS_FILES_DONE, CCNEWS_FILES_FAILED, CCNEWS_RECORDS, DOCUMENTS, ERRORS,
                                        LOG, READ_FILES, STAGE_FETCH, counter)
-from newsbeam.transforms.parse.documents import _ParseFn
+from newsbeam.transforms.parse.documents import ParseFn
 from newsbeam.transforms.read.domains import KeepDomains
 from newsbeam.transforms.read.fetcher import FetchError, Fetcher, FetchSettings, Target
 from newsbeam.transforms.read.streams import CHUNK, gunzip_capped
@@ -198,7 +198,7 @@ class StreamingFetcher(Fetcher):
         return response.status_code, response_headers, b""
 
 
-class _StreamWarcFn(_ParseFn):
+class _StreamWarcFn(ParseFn):
     """A CC-NEWS WARC URL in; its captured pages (Documents), error rows, and, for a file read to
     its end, one log record for the ledger. A file that cannot be fetched is one error row."""
 

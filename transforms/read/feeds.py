@@ -58,7 +58,7 @@ def _host(url: str) -> str:
         return ""
 
 
-class _FetchByHostFn(beam.DoFn):
+class FetchByHostFn(beam.DoFn):
     """Batches of (host, items) in; each item handled on a thread of a pool, outputs in order.
 
     A handler returns (outputs, counts); counters are incremented here, on the bundle's
@@ -105,7 +105,7 @@ class _FetchByHostFn(beam.DoFn):
         raise NotImplementedError
 
 
-class _FetchFeedsFn(_FetchByHostFn):
+class _FetchFeedsFn(FetchByHostFn):
     BIRTHS = True
 
     def __init__(self, settings: FetchSettings, state: dict):
@@ -181,7 +181,7 @@ class _FetchFeedsFn(_FetchByHostFn):
                                                 "message": message})], counts)
 
 
-class _FetchPagesFn(_FetchByHostFn):
+class FetchPagesFn(FetchByHostFn):
     def _handle(self, doc: Document) -> tuple[list, dict]:
         try:
             if not self._fetcher.allowed_by_robots(doc.url):
@@ -201,7 +201,7 @@ class _FetchPagesFn(_FetchByHostFn):
         return [page], {PAGES_FETCHED: 1}
 
 
-def _by_host(label: str):
+def by_host(label: str):
     return (f"KeyByHost{label}" >> beam.Map(lambda item: (_host(item.url), item)),
             f"GroupByHost{label}" >> beam.GroupByKey(),
             # Fixed-size batches (the rest flushed at the end of a bundle): the adaptive default
@@ -225,7 +225,7 @@ class ReadFeeds(beam.PTransform):
         self._unfetched = unfetched
 
     def expand(self, pbegin):
-        key, group, batch = _by_host("Feeds")
+        key, group, batch = by_host("Feeds")
         feeds = (pbegin
                  | "ListFeeds" >> beam.Create(self._feeds)
                  | key | group | batch
@@ -235,9 +235,9 @@ class ReadFeeds(beam.PTransform):
             return {DOCUMENTS: feeds[DOCUMENTS], ERRORS: feeds[ERRORS], LOG: feeds[LOG]}
         linked = feeds[DOCUMENTS] | "HasPage" >> beam.Partition(lambda doc, _: 0 if doc.url else 1, 2)
         wanted = linked[0] | "NotYetWritten" >> self._unfetched if self._unfetched else linked[0]
-        key, group, batch = _by_host("Pages")
+        key, group, batch = by_host("Pages")
         pages = (wanted | key | group | batch
-                 | "FetchPages" >> beam.ParDo(_FetchPagesFn(self._settings)).with_outputs(ERRORS, main=DOCUMENTS))
+                 | "FetchPages" >> beam.ParDo(FetchPagesFn(self._settings)).with_outputs(ERRORS, main=DOCUMENTS))
         documents = (pages[DOCUMENTS], linked[1]) | "AllEntries" >> beam.Flatten()
         errors = (feeds[ERRORS], pages[ERRORS]) | "AllFetchErrors" >> beam.Flatten()
         return {DOCUMENTS: documents, ERRORS: errors, LOG: feeds[LOG]}

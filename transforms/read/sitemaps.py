@@ -40,7 +40,7 @@ from newsbeam.transforms.names import (DOCUMENTS, ERRORS, ITEMS, LOG, SITEMAPS_F
 from newsbeam.transforms.parse.sitemap import MAX_BYTES, MAX_URLS, SitemapError, parse_sitemap
 from newsbeam.transforms.parse.timestamps import plausible
 # The feed reader's host-batched, isolated fetching and its page fetch are reused as they are.
-from newsbeam.transforms.read.feeds import _by_host, _FetchByHostFn, _FetchPagesFn
+from newsbeam.transforms.read.feeds import FetchByHostFn, FetchPagesFn, by_host
 from newsbeam.transforms.read.fetcher import FetchError, FetchSettings
 from newsbeam.transforms.records import Document, error_row
 from newsbeam.transforms.redact import redact_url
@@ -95,7 +95,7 @@ class _Walk:
         self.outputs.append(beam.pvalue.TaggedOutput(LOG, {"root": redact_url(self.root), **record}))
 
 
-class _WalkSitemapsFn(_FetchByHostFn):
+class _WalkSitemapsFn(FetchByHostFn):
     """A --sitemap URL in; a Document per page URL of the window, error rows, log records out."""
     BIRTHS = True
 
@@ -241,7 +241,7 @@ class ReadSitemaps(beam.PTransform):
         self._unfetched = unfetched
 
     def expand(self, pbegin):
-        key, group, batch = _by_host("Sitemaps")
+        key, group, batch = by_host("Sitemaps")
         walked = (pbegin
                   | "ListSitemaps" >> beam.Create(self._specs)
                   | key | group | batch
@@ -252,9 +252,9 @@ class ReadSitemaps(beam.PTransform):
                      | "BySitemap" >> beam.Map(lambda doc: (doc.source, 1))
                      | "CountBySitemap" >> beam.CombinePerKey(sum)
                      | "RequestedLog" >> beam.Map(_requested))
-        key, group, batch = _by_host("SitemapPages")
+        key, group, batch = by_host("SitemapPages")
         pages = (wanted | key | group | batch
-                 | "FetchSitemapPages" >> beam.ParDo(_FetchPagesFn(self._settings)).with_outputs(ERRORS,
+                 | "FetchSitemapPages" >> beam.ParDo(FetchPagesFn(self._settings)).with_outputs(ERRORS,
                                                                                                  main=DOCUMENTS))
         errors = (walked[ERRORS], pages[ERRORS]) | "SitemapErrors" >> beam.Flatten()
         log = (walked[LOG], requested) | "SitemapLog" >> beam.Flatten()
