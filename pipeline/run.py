@@ -45,7 +45,7 @@ from newsbeam.transforms.write.commit import (CommitError, apply_renames, check_
                                               remove_interrupted_staging, remove_staging, unfinished_journals,
                                               write_journal)
 from newsbeam.transforms.write.damage import damage_of, log_damaged
-from newsbeam.transforms.write.parquet import read_run_log
+from newsbeam.transforms.write.parquet import read_run_log, stage_empty_tables
 from newsbeam.transforms.write.storage import ensure_dir, staging_dir
 
 _LOG = logging.getLogger("newsbeam.run")
@@ -287,6 +287,7 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
             damaged += _history_damage(output, run.run_id)
         if inputs:
             staged.append(stage_ledger(output, run.run_id, inputs))
+        staged += stage_empty_tables(output, run, staged)  # every table readable from the first run on
         staged.sort(key=_commit_order)
         files = [{k: record[k] for k in ("table", "partition", "path", "rows")} for record in staged
                  if record["table"] in TABLES]  # the data files; the run's index files are committed with them
