@@ -103,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dedup-window-days", type=int, metavar="N",
                      help="near-duplicates are looked for among earlier articles dated within N days of each "
                      "article (default 30); exact copies in the whole output")
+    run.add_argument("--only-relevant", action="store_true", default=None,
+                     help="write only articles about the config's relevance entities/topics (else any in the "
+                          "lexicon); others are counted as off_topic skips")
     run.add_argument("--user-agent", metavar="UA", help="User-Agent for feed and page requests")
     run.add_argument("--allow-private-network", action="store_true", default=None,
                      help="let feeds and pages resolve to private, loopback or link-local addresses")
@@ -184,7 +187,7 @@ def _config_from(args: argparse.Namespace):
              "fail_on_errors": args.fail_on_errors, "reprocess": args.reprocess,
              "run_id": args.run_id, "wait_for_lock_seconds": args.wait_for_lock_seconds,
              "log_level": args.log_level, "log_format": args.log_format,
-             "dedup_window_days": args.dedup_window_days}
+             "dedup_window_days": args.dedup_window_days, "only_relevant": args.only_relevant}
     file_values = read_config_file(args.config) if args.config else {}
     return build_config(file_values, flags)
 

@@ -56,6 +56,8 @@ class Config:
     log_level: str = "INFO"
     log_format: str = "text"
     fetch: dict = dataclasses.field(default_factory=dict)
+    relevance: dict = dataclasses.field(default_factory=dict)  # {entities: [...], topics: [...]}
+    only_relevant: bool = False  # with no relevance names: any lexicon entity or topic
     pipeline_options: dict = dataclasses.field(default_factory=dict)
 
     def as_dict(self) -> dict:
@@ -186,6 +188,12 @@ def _fetch(value):
                     lambda key, _, exc: f"a mapping of fetch settings; '{key}' must be {exc}")
 
 
+def _relevance(value):
+    if not isinstance(value, dict) or set(value) - {"entities", "topics"}:
+        raise TypeError("a mapping with entities and/or topics, each a list of lexicon names")
+    return {key: list(_string_list(names)) for key, names in value.items()}
+
+
 def _checked(values: dict, checks: dict, error: type, unknown, bad) -> dict:
     """``values`` each passed through its check; ``error(unknown(key))`` for a key without one,
     ``error(bad(key, value, exc))`` for a value its check refuses."""
@@ -237,6 +245,8 @@ CHECKS = {
     "log_format": _choice(LOG_FORMATS),
     "fetch": _fetch,
     "pipeline_options": _options,
+    "relevance": _relevance,
+    "only_relevant": _bool,
 }
 assert set(CHECKS) == {f.name for f in dataclasses.fields(Config)}
 

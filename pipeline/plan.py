@@ -7,12 +7,14 @@ reads the feed state; the Plan holds the results, frozen, and is all that
 from __future__ import annotations
 
 import dataclasses
+from typing import Optional
 
 from newsbeam.pipeline.config import Config
 from newsbeam.transforms.extract.articles import ExtractSettings
 from newsbeam.transforms.read.feeds import FeedSpec
 from newsbeam.transforms.read.fetcher import FetchSettings
 from newsbeam.transforms.records import InputFile, RunContext
+from newsbeam.transforms.tag.relevance import Relevance
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,6 +29,7 @@ class Plan:
     fetch: FetchSettings = FetchSettings()
     max_input_bytes: int = 50 * 1024 * 1024
     dedup_window_days: int = 30
+    relevance: Optional[Relevance] = None  # None: every article is written
 
     @classmethod
     def of(cls, config: Config, output: str, run: RunContext, inputs: list[InputFile], lexicon: dict,
@@ -39,4 +42,5 @@ class Plan:
                                     outlet=config.outlet, timeout_seconds=config.extract_timeout_seconds,
                                     max_item_bytes=config.max_item_bytes, processes=config.extract_processes),
             fetch=config.fetch_settings(), max_input_bytes=config.max_input_bytes,
-            dedup_window_days=config.dedup_window_days)
+            dedup_window_days=config.dedup_window_days,
+            relevance=Relevance.of(config.relevance, config.only_relevant, lexicon))

@@ -41,6 +41,7 @@ from newsbeam.transforms.read.files import InputError, match_inputs
 from newsbeam.transforms.records import RunContext
 from newsbeam.transforms.redact import redact_argv, redact_tree
 from newsbeam.transforms.tag.lexicon import LexiconError, load_lexicon
+from newsbeam.transforms.tag.relevance import Relevance
 from newsbeam.transforms.write.commit import (CommitError, apply_renames, check_commit, failure_reason, finish_commit,
                                               remove_interrupted_staging, remove_staging, unfinished_journals,
                                               write_journal)
@@ -251,6 +252,7 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
         options = beam_options(config, beam_argv)
         FileSystems.set_options(options)  # the driver's own file access (s3://, gs://) uses them too
         lexicon = load_lexicon(config.lexicon)
+        Relevance.of(config.relevance, config.only_relevant, lexicon)  # its names, checked before the run
         inputs = match_inputs(config.input) if config.input else []
     except (ConfigError, LexiconError, InputError) as exc:
         raise UsageError(str(exc)) from None
@@ -360,7 +362,8 @@ def summary(report: RunReport) -> str:
         f"Ukraine {c['articles_mentioning']['ukraine']}",
         f"  duplicates    {c['duplicates']:>6}   ({reasons})",
         f"  errors        {c['errors']:>6}   ({stages})",
-        f"  skipped       {c['skipped']:>6}",
+        f"  skipped       {c['skipped']:>6}"
+        + (f"   (off topic {off_topic})" if (off_topic := c.get("skipped_by_reason", {}).get("off_topic")) else ""),
         f"  files written {c['files_written']:>6}   manifest {report.manifest_path}",
         *([f"  damaged files {c['damaged_files']:>6}   left out, named in the log and the manifest"]
           if c.get("damaged_files") else []),
