@@ -105,6 +105,15 @@ def _names(values) -> tuple:
     return tuple(dict.fromkeys(name for name in names if name))
 
 
+def _declared_sitename(result) -> Optional[str]:
+    """The site name the page declares (meta tags, JSON-LD, its title); None where trafilatura only
+    derived one from the URL (host and port), which the outlet rule does the same way for every source."""
+    from trafilatura.metadata import META_URL
+
+    match = META_URL.match(result.url) if result.sitename and result.url else None
+    return None if match and match[1] == result.sitename else result.sitename or None
+
+
 def _extract(trafilatura, html: str, url: Optional[str], options: dict) -> Optional[Extracted]:
     """What trafilatura finds on the page; None when it finds no text. Its date is the page's own
     (the caller labels where it came from)."""
@@ -115,7 +124,7 @@ def _extract(trafilatura, html: str, url: Optional[str], options: dict) -> Optio
         return None
     published = parse_timestamp(result.date)
     return Extracted(text=result.text, title=result.title, author=result.author, published_at=published, url=result.url,
-                     language=language_code(result.language), sitename=result.sitename, text_source="page",
+                     language=language_code(result.language), sitename=_declared_sitename(result), text_source="page",
                      description=result.description or None, categories=_names(result.categories),
                      keywords=_names(result.tags), image_url=result.image or None,
                      modified_at=_modified(html, published))
