@@ -16,6 +16,7 @@ from newsbeam.transforms.read.feeds import ReadFeeds
 from newsbeam.transforms.read.files import ReadInputFiles
 from newsbeam.transforms.read.sitemaps import ReadSitemaps
 from newsbeam.transforms.tag.mentions import TagMentions
+from newsbeam.transforms.tag.relevance import KeepRelevant
 from newsbeam.transforms.write.parquet import WriteRunLog, WriteTables
 from newsbeam.transforms.write.spill import KEYS, REFS, SpillArticles
 
@@ -77,6 +78,10 @@ class IngestNews(beam.PTransform):
             articles = windowed[ARTICLES]
             errors.append(windowed[ERRORS])
         tagged = articles | "Tag" >> TagMentions(plan.lexicon)
+        if plan.relevance is not None:  # before dedup: an off-topic item is neither written nor indexed
+            relevant = tagged[ARTICLES] | "Relevance" >> KeepRelevant(plan.relevance)
+            errors.append(relevant[ERRORS])
+            tagged = {ARTICLES: relevant[ARTICLES], ERRORS: tagged[ERRORS]}
         signed = tagged[ARTICLES] | "Sign" >> SignArticles()
         spilled = signed[ARTICLES] | "Spill" >> SpillArticles(plan.output, run)
         deduped = spilled[KEYS] | "Dedup" >> Deduplicate(plan.output, plan.dedup_window_days, run.ingest_date)

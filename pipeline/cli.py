@@ -119,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="keep only articles published on or after this day (UTC)")
     run.add_argument("--published-until", metavar="YYYY-MM-DD", dest="published_until",
                      help="keep only articles published on or before this day (UTC)")
+    run.add_argument("--only-relevant", action="store_true", default=None,
+                     help="write only articles about the config's relevance entities/topics (else any in the "
+                          "lexicon); others are counted as off_topic skips")
     run.add_argument("--user-agent", metavar="UA", help="User-Agent for feed and page requests")
     run.add_argument("--allow-private-network", action="store_true", default=None,
                      help="let feeds and pages resolve to private, loopback or link-local addresses")
@@ -166,6 +169,18 @@ def build_parser() -> argparse.ArgumentParser:
     compact.add_argument("--date", action="append", metavar="YYYY-MM-DD", help="only these dates; repeatable")
     compact.add_argument("--rebuild-index", action="store_true",
                          help="rebuild the dedup index from the tables instead of merging its files")
+    retag = commands.add_parser("retag", help="recompute the tag columns of written articles for a lexicon",
+                                description="Recompute mentions, tags, topics, co-mentions and tag evidence of "
+                                "the articles already in OUTPUT from their title and text (nothing is fetched or "
+                                "extracted again), and record the lexicon in lexicon_hash. Each articles "
+                                "partition not yet tagged by this lexicon is rewritten as one file and swapped in "
+                                "atomically, as compact does. Local outputs only. Holds the output lock: exit 4 "
+                                "while a run holds it. Exit 0 done, 2 when a partition was left for a damaged file.")
+    retag.add_argument("output", metavar="OUTPUT")
+    retag.add_argument("--lexicon", metavar="FILE", help="tagging lexicon (default: packaged configs/lexicon.yaml)")
+    retag.add_argument("--wait-for-lock", type=float, default=0.0, metavar="SECONDS",
+                       help="wait up to SECONDS for a run's output lock instead of exiting with status 4")
+    retag.add_argument("--date", action="append", metavar="YYYY-MM-DD", help="only these dates; repeatable")
     validate = commands.add_parser("validate", help="check a config, or an output, without running the pipeline",
                                    description="With --config: check keys and types, Beam options, the lexicon "
                                    "and the inputs; with --check-feeds, that every feed answers and parses. With "
@@ -202,7 +217,8 @@ def _config_from(args: argparse.Namespace):
              "log_level": args.log_level, "log_format": args.log_format,
              "dedup_window_days": args.dedup_window_days,
              "cc_news": args.cc_news, "cc_news_base_url": args.cc_news_base_url, "only_domains": args.only_domains,
-             "published_since": args.published_since, "published_until": args.published_until}
+             "published_since": args.published_since, "published_until": args.published_until,
+             "only_relevant": args.only_relevant}
     file_values = read_config_file(args.config) if args.config else {}
     return build_config(file_values, flags)
 
@@ -337,6 +353,47 @@ def compact_command(args: argparse.Namespace, rest: list[str]) -> int:
     return EXIT_USAGE if left else EXIT_OK
 
 
+def retag_command(args: argparse.Namespace, rest: list[str]) -> int:
+    """Retagging holds the output lock and first completes any unfinished commit, as compaction does."""
+    from newsbeam.pipeline.compact import CompactError
+    from newsbeam.pipeline.config import DEFAULT_LEXICON
+    from newsbeam.pipeline.lock import LockHeld, OutputLock
+    from newsbeam.pipeline.retag import retag
+    from newsbeam.pipeline.run import new_run_id, recover_output
+    from newsbeam.transforms.tag.lexicon import LexiconError, lexicon_hash, load_lexicon
+    from newsbeam.transforms.write.commit import CommitError
+
+    if rest:
+        return _fail(f"unexpected argument(s): {' '.join(rest)}")
+    if "://" in args.output or not os.path.isdir(args.output):
+        return _fail(f"{args.output} is not a local folder (retag works on local outputs only)")
+    try:
+        lexicon = load_lexicon(args.lexicon or str(DEFAULT_LEXICON))
+    except LexiconError as exc:
+        return _fail(str(exc))
+    name = f"retag-{new_run_id()}"
+    try:
+        with OutputLock(args.output, name, "retag", wait_seconds=args.wait_for_lock):
+            recover_output(args.output, name)
+            done = retag(args.output, lexicon, args.date)
+    except LockHeld as exc:
+        return _locked(exc)
+    except (CompactError, CommitError) as exc:
+        return _fail(str(exc))
+    left = [item for item in done if item.get("damaged")]
+    for item in done:
+        if item.get("damaged"):
+            print(f"articles/{item['partition']}: left as it was, damaged: "
+                  + "; ".join(f"{d['path']}: {d['error']}" for d in item["damaged"]))
+        else:
+            before, after = item["before"], item["after"]
+            print(f"articles/{item['partition']}: {item['rows']} rows retagged; mentioning NATO "
+                  f"{before['nato']} -> {after['nato']}, Ukraine {before['ukraine']} -> {after['ukraine']}")
+    print(f"retagged {len(done) - len(left)} partition(s) with lexicon {lexicon_hash(lexicon)}"
+          + (f"; left {len(left)} with damaged files (see `newsbeam validate --output`)" if left else ""))
+    return EXIT_USAGE if left else EXIT_OK
+
+
 def validate_command(args: argparse.Namespace, rest: list[str]) -> int:
     from newsbeam.pipeline.validate import validate, validate_output
 
@@ -372,6 +429,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         return compact_command(args, rest)
     if args.command == "report":
         return report_command(args, rest)
+    if args.command == "retag":
+        return retag_command(args, rest)
     stray = [a for a in rest if not a.startswith("--") and not _is_option_value(rest, a)]
     if stray:
         return _fail(f"unexpected argument(s): {' '.join(stray)}")

@@ -22,6 +22,7 @@ import os
 import secrets
 import shutil
 from pathlib import Path
+from typing import Callable
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -69,11 +70,16 @@ def read_files(table: str, files: list[Path]) -> tuple[list[pa.Table], list[dict
     return tables, damaged
 
 
-def compact_partition(output: Path, table: str, folder: Path) -> dict | None:
+def compact_partition(output: Path, table: str, folder: Path,
+                      rewrite: Callable[[pa.Table], pa.Table | None] | None = None) -> dict | None:
     """What compacting one partition did: None when it holds fewer than two files; with
-    ``damaged`` (and nothing changed) when one of them does not read."""
+    ``damaged`` (and nothing changed) when one of them does not read.
+
+    With ``rewrite``, the partition's rows (merged, however many files) are replaced by what it
+    returns for them, with the same atomic swap (``newsbeam retag``); None from it leaves the
+    partition as it is."""
     files = sorted(folder.glob("*.parquet"))
-    if len(files) < 2:
+    if len(files) < (2 if rewrite is None else 1):
         return None
     tables, damaged = read_files(table, files)
     partition = folder.relative_to(output / table).as_posix()
@@ -82,11 +88,16 @@ def compact_partition(output: Path, table: str, folder: Path) -> dict | None:
     merged = pa.concat_tables(tables, promote_options="default")
     keys = [(k, "ascending") for k in SORT_KEYS[table] if k in merged.column_names]
     merged = merged.sort_by(keys)
+    if rewrite is not None:
+        merged = rewrite(merged)
+        if merged is None:
+            return None
     token = f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    kind = "compacted" if rewrite is None else "rewritten"
     work = output / STAGING / f"compact-{token}"
     fresh = work / folder.name
     fresh.mkdir(parents=True)
-    target = fresh / f"part-compacted-{token}-0.parquet"
+    target = fresh / f"part-{kind}-{token}-0.parquet"
     pq.write_table(merged, target, compression="zstd")
     if pq.read_metadata(target).num_rows != sum(pq.read_metadata(f).num_rows for f in files):
         shutil.rmtree(work)

@@ -63,6 +63,8 @@ class Config:
     only_domains: Optional[str] = None  # a file of domains, one a line: keep only their items
     published_since: Optional[str] = None  # YYYY-MM-DD: keep only articles published on or after
     published_until: Optional[str] = None  # YYYY-MM-DD: ... on or before
+    relevance: dict = dataclasses.field(default_factory=dict)  # {entities: [...], topics: [...]}
+    only_relevant: bool = False  # with no relevance names: any lexicon entity or topic
     pipeline_options: dict = dataclasses.field(default_factory=dict)
 
     def as_dict(self) -> dict:
@@ -212,6 +214,12 @@ def _fetch(value):
                     lambda key, _, exc: f"a mapping of fetch settings; '{key}' must be {exc}")
 
 
+def _relevance(value):
+    if not isinstance(value, dict) or set(value) - {"entities", "topics"}:
+        raise TypeError("a mapping with entities and/or topics, each a list of lexicon names")
+    return {key: list(_string_list(names)) for key, names in value.items()}
+
+
 def _checked(values: dict, checks: dict, error: type, unknown, bad) -> dict:
     """``values`` each passed through its check; ``error(unknown(key))`` for a key without one,
     ``error(bad(key, value, exc))`` for a value its check refuses."""
@@ -293,6 +301,8 @@ CHECKS = {
     "published_since": _optional_day,
     "published_until": _optional_day,
     "pipeline_options": _options,
+    "relevance": _relevance,
+    "only_relevant": _bool,
 }
 assert set(CHECKS) == {f.name for f in dataclasses.fields(Config)}
 

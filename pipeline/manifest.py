@@ -39,6 +39,7 @@ def counts_from(counters: dict, files: list[dict], files_matched: int, files_unc
     # every skip by its reason: the run's filters, items an earlier run wrote, files ingested unchanged
     skipped_by = {**{reason: count(names.SKIPPED_BY + reason) for reason in names.SKIP_REASONS},
                   "already_written": count(names.SKIPPED), "unchanged_files": files_unchanged,
+                  "off_topic": count(names.OFF_TOPIC),
                   "sitemap_outside_window": count(names.SITEMAPS_SKIPPED_OUTSIDE),
                   "sitemap_undated": count(names.SITEMAPS_SKIPPED_UNDATED)}
     return {

@@ -16,6 +16,7 @@ from newsbeam.transforms.read.feeds import FeedSpec
 from newsbeam.transforms.read.fetcher import FetchSettings
 from newsbeam.transforms.read.sitemaps import SitemapSettings, SitemapSpec
 from newsbeam.transforms.records import InputFile, RunContext
+from newsbeam.transforms.tag.relevance import Relevance
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Plan:
     only_domains: frozenset = frozenset()  # empty: every domain
     published_since: Optional[dt.date] = None
     published_until: Optional[dt.date] = None
+    relevance: Optional[Relevance] = None  # None: every article is written
 
     @classmethod
     def of(cls, config: Config, output: str, run: RunContext, inputs: list[InputFile], lexicon: dict,
@@ -51,7 +53,8 @@ class Plan:
                                     max_item_bytes=config.max_item_bytes, processes=config.extract_processes),
             fetch=config.fetch_settings(), max_input_bytes=config.max_input_bytes,
             dedup_window_days=config.dedup_window_days, cc_news=tuple(cc_news), only_domains=only_domains,
-            published_since=_day(config.published_since), published_until=_day(config.published_until))
+            published_since=_day(config.published_since), published_until=_day(config.published_until),
+            relevance=Relevance.of(config.relevance, config.only_relevant, lexicon))
 
 
 def _day(iso: Optional[str]) -> Optional[dt.date]:

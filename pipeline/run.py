@@ -45,11 +45,12 @@ from newsbeam.transforms.read.files import InputError, match_inputs
 from newsbeam.transforms.records import InputFile, RunContext
 from newsbeam.transforms.redact import redact_argv, redact_tree
 from newsbeam.transforms.tag.lexicon import LexiconError, load_lexicon
+from newsbeam.transforms.tag.relevance import Relevance
 from newsbeam.transforms.write.commit import (CommitError, apply_renames, check_commit, failure_reason, finish_commit,
                                               remove_interrupted_staging, remove_staging, unfinished_journals,
                                               write_journal)
 from newsbeam.transforms.write.damage import damage_of, log_damaged
-from newsbeam.transforms.write.parquet import read_run_log
+from newsbeam.transforms.write.parquet import read_run_log, stage_empty_tables
 from newsbeam.transforms.write.storage import ensure_dir, staging_dir
 
 _LOG = logging.getLogger("newsbeam.run")
@@ -266,6 +267,7 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
         options = beam_options(config, beam_argv)
         FileSystems.set_options(options)  # the driver's own file access (s3://, gs://) uses them too
         lexicon = load_lexicon(config.lexicon)
+        Relevance.of(config.relevance, config.only_relevant, lexicon)  # its names, checked before the run
         inputs = match_inputs(config.input) if config.input else []
         only_domains = load_domains(config.only_domains) if config.only_domains else frozenset()
         cc_news = _cc_news_files(config)
@@ -314,6 +316,7 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
                       for record in (read_run_log(output, run.run_id, CCNEWS_LOG) if cc_news else [])]
         if inputs or read_whole:
             staged.append(stage_ledger(output, run.run_id, inputs + read_whole))
+        staged += stage_empty_tables(output, run, staged)  # every table readable from the first run on
         staged.sort(key=_commit_order)
         files = [{k: record[k] for k in ("table", "partition", "path", "rows")} for record in staged
                  if record["table"] in TABLES]  # the data files; the run's index files are committed with them
@@ -392,7 +395,8 @@ def summary(report: RunReport) -> str:
         f"Ukraine {c['articles_mentioning']['ukraine']}",
         f"  duplicates    {c['duplicates']:>6}   ({reasons})",
         f"  errors        {c['errors']:>6}   ({stages})",
-        f"  skipped       {c['skipped']:>6}",
+        f"  skipped       {c['skipped']:>6}"
+        + (f"   (off topic {off_topic})" if (off_topic := c.get("skipped_by_reason", {}).get("off_topic")) else ""),
         f"  files written {c['files_written']:>6}   manifest {report.manifest_path}",
         *([f"  damaged files {c['damaged_files']:>6}   left out, named in the log and the manifest"]
           if c.get("damaged_files") else []),

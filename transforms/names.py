@@ -87,6 +87,7 @@ EXTRACT_ARTICLES, EXTRACT_TIMEOUTS, EXTRACT_MICROS = "extract.articles", "extrac
 HISTORY_FILES, HISTORY_ROWS = "history.files", "history.rows"
 HISTORY_SIGNATURE_ROWS, HISTORY_DAMAGED_FILES = "history.signature_rows", "history.damaged_files"
 SKIPPED = "dedup.skipped_seen"
+OFF_TOPIC = "relevance.off_topic"  # items the relevance filter left out: skipped, never written
 OVERSIZED_BUCKETS, OVERSIZED_BUCKET_MEMBERS = "dedup.oversized_buckets", "dedup.oversized_bucket_members"
 TAG_ARTICLES, TAG_NATO, TAG_UKRAINE, TAG_MEMBERSHIP = (  # items tagged (their copies included)
     "tag.articles", "tag.nato_articles", "tag.ukraine_articles", "tag.membership_articles")

@@ -126,6 +126,11 @@ class Extracted:
     language: Optional[str] = None
     sitename: Optional[str] = None
     text_source: str = "file"
+    description: Optional[str] = None  # the page's lead or summary, as its metadata gives it
+    categories: tuple = ()  # the page's sections or categories
+    keywords: tuple = ()  # the page's own tags or keywords
+    image_url: Optional[str] = None  # the page's main image
+    modified_at: Optional[dt.datetime] = None  # when the page says it last changed, if after publication
 
 
 class Article(NamedTuple):
@@ -160,6 +165,15 @@ class Article(NamedTuple):
     comention_sentences: tuple = ()
     comention_spans: tuple = ()  # {start, end} of each comention sentence, same offsets as mentions
     topic_evidence: tuple = ()  # {topic, sentence_start, sentence_end, word, word_start, word_end}
+    # what the source's metadata gives (pages: trafilatura's); None or empty where it gives nothing
+    description: Optional[str] = None
+    site_name: Optional[str] = None
+    hostname: Optional[str] = None  # the URL's host, without a leading www.
+    categories: tuple = ()
+    keywords: tuple = ()
+    image_url: Optional[str] = None
+    modified_at: Optional[dt.datetime] = None
+    lexicon_hash: Optional[str] = None  # which lexicon set the tag columns (see transforms.tag.lexicon)
 
 
 class Duplicate(NamedTuple):

@@ -142,5 +142,6 @@ def test_an_oversized_item_is_refused_before_extraction_wherever_it_comes_from(t
     check_accounting(output)
     (error,) = rows(output, "errors")
     assert (Path(error["source"]).name, error["stage"], error["error_type"]) == ("page.html", "extract", "too_large")
-    for path in output.rglob("*.parquet"):
-        assert pq.read_metadata(path).num_rows > 0
+    for path in output.rglob("*.parquet"):  # no empty file but the one that makes a table without rows readable
+        table = path.relative_to(output).parts[0]
+        assert pq.read_metadata(path).num_rows > 0 or len(list((output / table).rglob("*.parquet"))) == 1

@@ -73,7 +73,7 @@ def test_jsonl_exports_and_web_archives_stream_with_caps_per_item(tmp_path):
     page_b = articles[("crawl.warc.gz", f"offset {warc.offsets[4]}")]
     assert (page_a["url"], page_a["source_type"], page_a["date_source"], str(page_a["published_at"])) == (
         "https://news.example/a", "warc", "crawled", "2025-06-01 10:00:00+00:00")
-    assert (page_b["date_source"], str(page_b["published_at"])) == ("published", "2025-05-20 00:00:00+00:00")  # trafilatura: the day
+    assert (page_b["date_source"], str(page_b["published_at"])) == ("published", "2025-05-20 07:00:00+00:00")  # the page's time
     assert articles[("crawl.warc.gz", f"offset {warc.offsets[9]}")]["url"] == "https://news.example/c"
     assert articles[("old.arc", f"offset {len(arc([]))}")]["url"] == "http://archive.example/x"
     counts = manifest["counts"]

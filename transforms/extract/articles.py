@@ -187,16 +187,17 @@ class _ExtractFn(DeferredItemFn):
         title = doc.title or page.title
         # A page's own site name names the outlet of a page read from a file; for feed
         # entries the feed's configured name or the domain does.
+        # A page names its own outlet (its declared site name) the same way whether it was read from a
+        # file or fetched; a feed's configured name or a sidecar's still wins (see _article).
         return dataclasses.replace(page, title=title, text=tidy_extracted(page.text, title), text_source=text_source,
-                                   date_source=DATE_PUBLISHED if page.published_at else None,
-                                   sitename=page.sitename if doc.source_type == "html" else None)
+                                   date_source=DATE_PUBLISHED if page.published_at else None)
 
     def _article(self, doc: Document, found: Extracted) -> Article:
         url = canonical_url(doc.url) or canonical_url(found.url)
         text_hash = content_hash(found.text)
         published, date_source = self._date(doc, found)
-        # The run's forced outlet, the item's own (sidecar, JSONL field, a page's declared
-        # site name), the URL's domain, else 'unknown'.
+        # The run's forced outlet, the item's own (sidecar, JSONL field, feed setting), a page's
+        # declared site name, the URL's domain, else 'unknown'.
         outlet = (self._settings.outlet or doc.outlet or found.sitename or url_domain(url) or "unknown")
         return Article(
             article_id=article_id(url, text_hash), url=url, source=doc.source, locator=doc.locator,
@@ -204,7 +205,10 @@ class _ExtractFn(DeferredItemFn):
             title=line_or_none(found.title),  # whatever the source: one line, no control characters
             author=doc.author or found.author, published_at=published, date_source=date_source,
             language=self._language_of(doc, found), text=found.text, word_count=len(found.text.split()),
-            content_hash=text_hash, ingested_at=self._run.ingested_at, run_id=self._run.run_id)
+            content_hash=text_hash, ingested_at=self._run.ingested_at, run_id=self._run.run_id,
+            description=found.description, site_name=found.sitename, hostname=url_domain(url),
+            categories=found.categories, keywords=found.keywords, image_url=found.image_url,
+            modified_at=found.modified_at if plausible(found.modified_at, self._run.ingested_at) else None)
 
     def _date(self, doc: Document, found: Extracted) -> tuple:
         """(published_at, date_source): the source's own date, else the one found in the text,

@@ -74,16 +74,60 @@ def _quiet_trafilatura():
     return trafilatura
 
 
+# Dates with their time and UTC offset where the page gives them (JSON-LD, meta tags), not cut to the day.
+DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+
+
+def _date_params(trafilatura) -> dict:
+    """trafilatura's own date search (original date, its extensive search setting, no date after
+    today), asked for the time and offset too."""
+    from trafilatura.settings import DEFAULT_CONFIG, set_date_params
+
+    return {**set_date_params(DEFAULT_CONFIG.getboolean("DEFAULT", "EXTENSIVE_DATE_SEARCH")),
+            "outputformat": DATE_FORMAT}
+
+
+def _modified(html: str, published) -> Optional[object]:
+    """When the page says it was last changed, if later than its publication; else None."""
+    import htmldate
+
+    modified = parse_timestamp(htmldate.find_date(html, original_date=False, extensive_search=False,
+                                                  outputformat=DATE_FORMAT))
+    return modified if modified is not None and (published is None or modified > published) else None
+
+
+def _names(values) -> tuple:
+    """trafilatura's categories or tags (a page's comma-separated lists split), as a tuple of distinct
+    non-empty names in page order."""
+    if isinstance(values, str):
+        values = [values]
+    names = (name.strip() for value in values or () if isinstance(value, str) for name in value.split(","))
+    return tuple(dict.fromkeys(name for name in names if name))
+
+
+def _declared_sitename(result) -> Optional[str]:
+    """The site name the page declares (meta tags, JSON-LD, its title); None where trafilatura only
+    derived one from the URL (host and port), which the outlet rule does the same way for every source."""
+    from trafilatura.metadata import META_URL
+
+    match = META_URL.match(result.url) if result.sitename and result.url else None
+    return None if match and match[1] == result.sitename else result.sitename or None
+
+
 def _extract(trafilatura, html: str, url: Optional[str], options: dict) -> Optional[Extracted]:
     """What trafilatura finds on the page; None when it finds no text. Its date is the page's own
     (the caller labels where it came from)."""
-    options = {"with_metadata": True, "include_comments": False, **options}
+    options = {"with_metadata": True, "include_comments": False, "date_extraction_params": _date_params(trafilatura),
+               **options}
     result = trafilatura.bare_extraction(html, url=url, **options)
     if result is None or not result.text:
         return None
     published = parse_timestamp(result.date)
     return Extracted(text=result.text, title=result.title, author=result.author, published_at=published, url=result.url,
-                     language=language_code(result.language), sitename=result.sitename, text_source="page")
+                     language=language_code(result.language), sitename=_declared_sitename(result), text_source="page",
+                     description=result.description or None, categories=_names(result.categories),
+                     keywords=_names(result.tags), image_url=result.image or None,
+                     modified_at=_modified(html, published))
 
 
 def _outcome(trafilatura, html: str, url: Optional[str], options: dict) -> Outcome:

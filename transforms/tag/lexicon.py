@@ -112,3 +112,14 @@ def load_lexicon(path: str) -> dict:
     except YamlError as exc:
         raise LexiconError(str(exc)) from None
     return validate_lexicon(data, where=path)
+
+
+def lexicon_hash(lexicon: dict) -> str:
+    """A short fingerprint of a validated lexicon's content (entities, aliases, topics, words):
+    every article row records the one that tagged it, so rows tagged under different lexicons
+    can be told apart (and brought up to date with ``newsbeam retag``)."""
+    import hashlib
+    import json
+
+    canonical = json.dumps(lexicon, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]

@@ -23,7 +23,7 @@ from newsbeam.transforms.isolation import ItemFn
 from newsbeam.transforms.names import (ARTICLES, ERRORS, STAGE_TAG, TAG_ARTICLES, TAG_MEMBERSHIP, TAG_NATO, TAG_UKRAINE,
                                        counter)
 from newsbeam.transforms.records import Article
-from newsbeam.transforms.tag.lexicon import alias_regex, words_regex
+from newsbeam.transforms.tag.lexicon import alias_regex, lexicon_hash, words_regex
 from newsbeam.transforms.tag.prefixes import WordMatcher
 
 # A sentence ends at . ! ? or … (and any closing quotes) followed by white space, or at a line break.
@@ -57,6 +57,7 @@ class Tagger:
 
     def __init__(self, lexicon: dict):
         entities = sorted(lexicon["entities"].items())
+        self.lexicon_hash = lexicon_hash(lexicon)
         self._names = [name for name, _ in entities]
         self._tags = {name: spec["tag"] for name, spec in entities}
         self._entities = WordMatcher([(name, [alias_regex(a) for a in spec["aliases"]]) for name, spec in entities])
@@ -101,7 +102,8 @@ class Tagger:
                                      "word": word, "word_start": word_start, "word_end": word_end})
         return {"nato_mentions": counts["nato"], "ukraine_mentions": counts["ukraine"], "tags": sorted(tags),
                 "mentions": [{"entity": m[0], "surface": m[1], "start": m[2], "end": m[3]} for m in mentions],
-                "comention_sentences": comentions, "comention_spans": spans, "topic_evidence": evidence}
+                "comention_sentences": comentions, "comention_spans": spans, "topic_evidence": evidence,
+                "lexicon_hash": self.lexicon_hash}
 
     @staticmethod
     def _sentences_with_mentions(string: str, mentions: list[Mention]):

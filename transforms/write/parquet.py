@@ -17,10 +17,11 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from newsbeam.transforms.dedup.index import index_table, write_index
-from newsbeam.transforms.names import (ARTICLES, DUPLICATES, ERRORS, FILES, INDEX, ROWS, WRITE_FILES, WRITE_NATO,
-                                       WRITE_UKRAINE, counter, part_file, rows_metric)
+from newsbeam.transforms.names import (ARTICLES, DUPLICATES, ERRORS, FILES, INDEX, ROWS, TABLES, WRITE_FILES,
+                                       WRITE_NATO, WRITE_UKRAINE, counter, part_file, partition_folder,
+                                       partition_glob, rows_metric)
 from newsbeam.transforms.records import RunContext
-from newsbeam.transforms.write.partition import KeyByPartition
+from newsbeam.transforms.write.partition import UNKNOWN_OUTLET, KeyByPartition
 from newsbeam.transforms.write.schema import SCHEMAS, SORT_KEYS
 from newsbeam.transforms.write.spill import read_spilled
 from newsbeam.transforms.write.storage import staging_dir
@@ -48,6 +49,26 @@ def _staged_record(output: str, run: RunContext, table: str, partition: str, dat
         pq.write_table(data, handle, compression="zstd")
     return {"table": table, "partition": partition, "path": FileSystems.join(output, relative), "staged": staged,
             "rows": data.num_rows}
+
+
+def has_files(output: str, table: str) -> bool:
+    """Whether a table of the output has at least one committed data file (one listing, stopped at the first)."""
+    return bool(FileSystems.match([FileSystems.join(output, partition_glob(table))], limits=[1])[0].metadata_list)
+
+
+def stage_empty_tables(output: str, run: RunContext, staged: list[dict]) -> list[dict]:
+    """An empty file, with its table's full schema, for every table that neither the output nor
+    this run has a file of; their records for the commit.
+
+    Readers refuse a glob that matches nothing (DuckDB, Polars) or a missing folder (pandas), so
+    every table has a file from an output's first run on. It has zero rows in a valid partition
+    (the run's ingestion day, outlet ``unknown``): no count, sum or list of values changes. It is
+    committed with the run's files, once per table and output, as the first run's own file.
+    """
+    having = {record["table"] for record in staged}
+    return [_staged_record(output, run, table, partition_folder(table, run.ingest_date, UNKNOWN_OUTLET),
+                           SCHEMAS[table].empty_table())
+            for table in TABLES if table not in having and not has_files(output, table)]
 
 
 def _sorted(data: pa.Table, table: str) -> pa.Table:

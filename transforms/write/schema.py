@@ -48,6 +48,16 @@ ARTICLES = pa.schema([
     # (offsets into title + "\n\n" + text, like mentions)
     pa.field("comention_spans", pa.list_(SPAN), nullable=False),
     pa.field("topic_evidence", pa.list_(EVIDENCE), nullable=False),
+    # the page's metadata (trafilatura's) where the source gives it, else NULL or empty
+    pa.field("description", pa.string()),
+    pa.field("site_name", pa.string()),
+    pa.field("hostname", pa.string()),
+    pa.field("categories", pa.list_(pa.string())),
+    pa.field("keywords", pa.list_(pa.string())),
+    pa.field("image_url", pa.string()),
+    pa.field("modified_at", TIMESTAMP),
+    # the hash of the lexicon that set the tag columns (a run's, or the last retag's)
+    pa.field("lexicon_hash", pa.string()),
 ])
 
 DUPLICATES = pa.schema([

@@ -146,7 +146,7 @@ def test_only_domains_and_the_publication_window_apply_to_files_and_archives_as_
         "https://www.zeitung.example/w"]
     assert counts["skipped_by_reason"] == {"other_domain": 4, "published_outside_window": 1,
                                            "published_unknown": 1, "already_written": 0, "unchanged_files": 0,
-                                           "sitemap_outside_window": 0, "sitemap_undated": 0}
+                                           "off_topic": 0, "sitemap_outside_window": 0, "sitemap_undated": 0}
     assert counts["skipped"] == 6
 
 
