@@ -344,6 +344,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    misspelt = unknown_option(parser, args.command, rest)
+    if misspelt:
+        return _fail(misspelt)
     if args.command == "stats":
         return stats_command(args, rest)
     if args.command == "watch":
@@ -358,6 +361,43 @@ def main(argv: Optional[list[str]] = None) -> int:
     if stray:
         return _fail(f"unexpected argument(s): {' '.join(stray)}")
     return run_command(args, rest)
+
+
+def unknown_option(parser: argparse.ArgumentParser, command: str, rest: list[str]) -> Optional[str]:
+    """'unknown option --inptu; did you mean --input?' for the first option in ``rest`` that is neither
+    the command's own nor (for run and watch, which pass the rest to Beam) an Apache Beam option."""
+    import difflib
+
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    known = sorted({s for a in subparsers.choices[command]._actions for s in a.option_strings if s.startswith("--")})
+    unknown = [f for f in dict.fromkeys(a.split("=", 1)[0] for a in rest if a.startswith("--")) if f not in known]
+    if not unknown:
+        return None
+    if command in ("run", "watch"):
+        beam_known, beam_unknown = _beam_option_names(rest)
+        unknown = [f for f in unknown if f.lstrip("-").replace("-", "_") in beam_unknown]
+        known += [f"--{name}" for name in beam_known]
+    for flag in unknown:
+        close = difflib.get_close_matches(flag, known, n=1, cutoff=0.75)
+        return f"unknown option {flag}" + (f"; did you mean {close[0]}?" if close else
+                                           f" (see newsbeam {command} --help)")
+    return None
+
+
+def _beam_option_names(argv: list[str]) -> tuple[list[str], set[str]]:
+    """Apache Beam's pipeline option names, and the options in ``argv`` that are none of them."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    beam_logger = logging.getLogger("apache_beam.options.pipeline_options")
+    level = beam_logger.level
+    beam_logger.setLevel(logging.ERROR)  # it warns about the unknown ones; they are reported here
+    try:
+        options = PipelineOptions(argv)
+        known = options.get_all_options(retain_unknown_options=False)
+        everything = options.get_all_options(retain_unknown_options=True)
+    finally:
+        beam_logger.setLevel(level)
+    return sorted(known), set(everything) - set(known)
 
 
 def _is_option_value(rest: list[str], item: str) -> bool:
