@@ -67,6 +67,21 @@ def parse_interval(text: str) -> float:
     return float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2)]
 
 
+def parse_date(text: str) -> str:
+    """A day as YYYY-MM-DD; a day written another common way is refused with its ISO spelling."""
+    import datetime as dt
+
+    for layout in ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y/%m/%d", "%Y%m%d"):
+        try:
+            day = dt.datetime.strptime(text, layout).date().isoformat()
+        except ValueError:
+            continue
+        if layout == "%Y-%m-%d" and day == text:
+            return day
+        raise argparse.ArgumentTypeError(f"not a date: {text!r}; write days as YYYY-MM-DD (did you mean {day}?)")
+    raise argparse.ArgumentTypeError(f"not a date: {text!r}; write days as YYYY-MM-DD")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsbeam", description="News ingestion on Apache Beam: feeds and files in, "
@@ -130,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 "are left out and listed last.")
     stats.add_argument("output", metavar="OUTPUT", help="a newsbeam output folder")
     stats.add_argument("--format", choices=("table", "json"), default="table")
+    stats.add_argument("--since", type=parse_date, metavar="YYYY-MM-DD", help="only this day and later")
+    stats.add_argument("--date", type=parse_date, metavar="YYYY-MM-DD", help="only this day")
+    stats.add_argument("--outlet", metavar="SLUG", help="only this outlet (errors, which have none, are left out)")
     report = commands.add_parser("report", help="write an output folder's report as one HTML page",
                                  description="One static page, self-contained and offline: NATO and Ukraine "
                                  "mentions per day and per outlet, the membership topic per day, the most "
@@ -147,7 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     compact.add_argument("output", metavar="OUTPUT")
     compact.add_argument("--wait-for-lock", type=float, default=0.0, metavar="SECONDS",
                          help="wait up to SECONDS for a run's output lock instead of exiting with status 4")
-    compact.add_argument("--date", action="append", metavar="YYYY-MM-DD", help="only these dates; repeatable")
+    compact.add_argument("--date", action="append", type=parse_date, metavar="YYYY-MM-DD",
+                         help="only these dates; repeatable")
     compact.add_argument("--rebuild-index", action="store_true",
                          help="rebuild the dedup index from the tables instead of merging its files")
     validate = commands.add_parser("validate", help="check a config, or an output, without running the pipeline",
@@ -251,18 +270,23 @@ def watch_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
 
 
 def stats_command(args: argparse.Namespace, rest: list[str]) -> int:
-    from newsbeam.pipeline.stats import render
+    from newsbeam.pipeline.stats import NotAnOutput, check_output, render
 
     if rest:
         return _fail(f"unexpected argument(s): {' '.join(rest)}")
     if not os.path.isdir(args.output):
         return _fail(f"{args.output} is not a folder")
-    print(render(args.output, args.format))
+    try:
+        check_output(args.output)
+    except NotAnOutput as exc:
+        return _fail(str(exc))
+    print(render(args.output, args.format, {"since": args.since, "date": args.date, "outlet": args.outlet}))
     return EXIT_OK
 
 
 def report_command(args: argparse.Namespace, rest: list[str]) -> int:
-    from newsbeam.pipeline.report import NotAnOutput, write_report
+    from newsbeam.pipeline.report import write_report
+    from newsbeam.pipeline.stats import NotAnOutput
 
     if rest:
         return _fail(f"unexpected argument(s): {' '.join(rest)}")
@@ -288,12 +312,17 @@ def compact_command(args: argparse.Namespace, rest: list[str]) -> int:
     from newsbeam.pipeline.compact import CompactError, compact, compact_index
     from newsbeam.pipeline.lock import LockHeld, OutputLock
     from newsbeam.pipeline.run import new_run_id, recover_output
+    from newsbeam.pipeline.stats import NotAnOutput, check_output
     from newsbeam.transforms.write.commit import CommitError
 
     if rest:
         return _fail(f"unexpected argument(s): {' '.join(rest)}")
     if "://" in args.output or not os.path.isdir(args.output):
         return _fail(f"{args.output} is not a local folder (compact works on local outputs only)")
+    try:
+        check_output(args.output)
+    except NotAnOutput as exc:
+        return _fail(str(exc))
     name = f"compact-{new_run_id()}"
     try:
         with OutputLock(args.output, name, "compact", wait_seconds=args.wait_for_lock):
