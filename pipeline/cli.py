@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import logging
 import os
 import re
@@ -26,6 +27,9 @@ from newsbeam.pipeline import __version__
 from newsbeam.pipeline.logs import configure_logging
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ERRORS, EXIT_LOCKED = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, as shells report a program stopped by Ctrl-C
+INTERRUPTED = "interrupted: nothing committed; rerun to resume"
+INTERRUPTED_COMMITTING = "interrupted while committing: the next run into this output completes the commit"
 
 RUN_EPILOG = """\
 Apache Beam pipeline options pass through unchanged, for example
@@ -109,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a larger item (page, dump, JSONL record, feed entry) becomes an error row")
     run.add_argument("--fail-on-errors", action="store_true", default=None,
                      help="exit with status 3 when any error row was written")
+    run.add_argument("--fail-on-no-input", action="store_true", default=None,
+                     help="exit with status 2 when an input glob matches no files (default: a quiet day, exit 0)")
     run.add_argument("--run-id", metavar="ID",
                      help="run id for file names and the manifest; refused (exit 2) if the output already has it")
     run.add_argument("--reprocess", action="store_true", default=None,
@@ -201,6 +207,7 @@ def _config_from(args: argparse.Namespace):
              "extract_timeout_seconds": args.extract_timeout_seconds, "extract_processes": args.extract_processes,
              "max_input_bytes": args.max_input_bytes, "max_item_bytes": args.max_item_bytes,
              "fail_on_errors": args.fail_on_errors, "reprocess": args.reprocess,
+             "fail_on_no_input": args.fail_on_no_input,
              "run_id": args.run_id, "wait_for_lock_seconds": args.wait_for_lock_seconds,
              "log_level": args.log_level, "log_format": args.log_format,
              "dedup_window_days": args.dedup_window_days}
@@ -218,10 +225,21 @@ def _terminate(signum, frame):
     raise SystemExit(128 + signum)
 
 
+def _noting(event: threading.Event):
+    """A SIGINT handler that notes the interrupt in ``event``, silences Beam (which would log the
+    interrupt as a failed stage, with a traceback), then raises KeyboardInterrupt as usual."""
+    def interrupt(signum, frame):
+        event.set()
+        logging.getLogger("apache_beam").setLevel(logging.CRITICAL + 1)
+        raise KeyboardInterrupt
+    return interrupt
+
+
 def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
     from newsbeam.pipeline.config import ConfigError
     from newsbeam.pipeline.lock import LockHeld
-    from newsbeam.pipeline.run import UsageError, execute, new_run_id, summary  # imports Beam I/O while logging is quiet
+    from newsbeam.pipeline.run import (Interrupted, UsageError, execute, new_run_id,  # imports Beam I/O while
+                                       summary, summary_record)  # logging is quiet
     from newsbeam.transforms.write.commit import CommitError
 
     try:
@@ -233,8 +251,10 @@ def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
     configure_logging(config.log_level, config.log_format, config.run_id)
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
+    interrupted = threading.Event()
+    previous_int = signal.signal(signal.SIGINT, _noting(interrupted)) if in_main_thread else None
     try:
-        report = execute(config, beam_argv)
+        report = execute(config, beam_argv, interrupted=interrupted)
     except UsageError as exc:
         return _fail(str(exc))
     except LockHeld as exc:
@@ -242,10 +262,17 @@ def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
     except CommitError as exc:  # an earlier run's commit could not be completed: nothing was started
         print(f"newsbeam: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except Interrupted as exc:  # the lock is released; staged files are gone or the journal completes them
+        raise KeyboardInterrupt(INTERRUPTED_COMMITTING if exc.committing else INTERRUPTED) from None
     finally:
         if in_main_thread and previous is not None:
             signal.signal(signal.SIGTERM, previous)
-    print(summary(report))
+        if in_main_thread and previous_int is not None:
+            signal.signal(signal.SIGINT, previous_int)
+    if config.log_format == "json":  # one format per stream: the summary is one object too
+        print(json.dumps(summary_record(report), ensure_ascii=False))
+    else:
+        print(summary(report))
     if report.status != "succeeded":
         return EXIT_FAILED
     if config.fail_on_errors and report.counts["errors"]:
@@ -365,6 +392,20 @@ def validate_command(args: argparse.Namespace, rest: list[str]) -> int:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
+    """The command; Ctrl-C anywhere outside a run's pipeline and commit stops it with one line, status 130."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt as exc:
+        print(exc.args[0] if exc.args else INTERRUPTED, file=sys.stderr)
+        if argv is None:  # the command itself, not a caller in Python: threads still waiting on the
+            sys.stdout.flush()  # network (a feed fetch) would hold the exit up to their timeouts
+            sys.stderr.flush()
+            logging.shutdown()
+            os._exit(EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: Optional[list[str]] = None) -> int:
     # Quiet until configured: importing Beam's I/O logs warnings about optional cloud clients.
     logging.basicConfig(level=logging.ERROR)
     parser = build_parser()

@@ -69,6 +69,7 @@ class Config:
     max_input_bytes: int = 50 * 1024 * 1024
     max_item_bytes: int = 10 * 1024 * 1024
     fail_on_errors: bool = False
+    fail_on_no_input: bool = False
     reprocess: bool = False
     dedup_window_days: int = 30
     run_id: Optional[str] = None
@@ -261,6 +262,7 @@ CHECKS = {
     "max_input_bytes": _int(1),
     "max_item_bytes": _int(1),
     "fail_on_errors": _bool,
+    "fail_on_no_input": _bool,
     "reprocess": _bool,
     "dedup_window_days": _int(0),
     "run_id": _run_id,

@@ -17,6 +17,7 @@ import dataclasses
 import datetime as dt
 import logging
 import secrets
+import threading
 import time
 from typing import Optional
 
@@ -55,6 +56,16 @@ class UsageError(ValueError):
     """Bad configuration, input or output, found before any work started."""
 
 
+class Interrupted(Exception):
+    """Ctrl-C stopped the run. ``committing``: it came after the commit journal was written, so the
+    next run into the output completes the commit; otherwise nothing was committed and the run's
+    staged files are gone."""
+
+    def __init__(self, committing: bool):
+        super().__init__("interrupted while committing" if committing else "interrupted")
+        self.committing = committing
+
+
 @dataclasses.dataclass
 class RunReport:
     run_id: str
@@ -65,6 +76,8 @@ class RunReport:
     seconds: float
     error: Optional[str] = None
     stages: dict = dataclasses.field(default_factory=dict)  # {stage: worker seconds}
+    feed_failures: dict = dataclasses.field(default_factory=dict)  # {reason: feeds}
+    nothing_new: bool = False  # no item was new: the inputs matched no files, or none changed
 
 
 def new_run_id() -> str:
@@ -227,21 +240,30 @@ def commit(output: str, lock: OutputLock, staged: list[dict], manifest: dict, fe
         lock.check()
         check_commit(output, run_id, staged)
         write_journal(output, run_id, journal)
+    except KeyboardInterrupt:
+        _discard_staging(output, run_id)
+        raise Interrupted(committing=False) from None
     except BaseException:
         _discard_staging(output, run_id)
         raise
-    complete_commit(output, journal)
+    try:
+        complete_commit(output, journal)
+    except KeyboardInterrupt:  # the journal is written: the next run completes the commit
+        raise Interrupted(committing=True) from None
 
 
-def execute(config: Config, beam_argv: list[str], command: str = "run") -> RunReport:
+def execute(config: Config, beam_argv: list[str], command: str = "run",
+            interrupted: Optional[threading.Event] = None) -> RunReport:
     """Run the pipeline once. Raises UsageError before starting when something is wrong,
     LockHeld when another run holds the output, CommitError when an earlier run's commit
-    cannot be completed."""
+    cannot be completed, Interrupted on Ctrl-C (``interrupted`` is set by the caller's SIGINT
+    handler: Beam reports a KeyboardInterrupt inside a stage as a RuntimeError of its own)."""
     with contextlib.ExitStack() as cleanup:
-        return _execute(config, beam_argv, command, cleanup)
+        return _execute(config, beam_argv, command, cleanup, interrupted or threading.Event())
 
 
-def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contextlib.ExitStack) -> RunReport:
+def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contextlib.ExitStack,
+             interrupted: threading.Event) -> RunReport:
     started = dt.datetime.now(dt.timezone.utc)
     clock = time.monotonic()
     if not config.run_id:
@@ -251,7 +273,7 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
         options = beam_options(config, beam_argv)
         FileSystems.set_options(options)  # the driver's own file access (s3://, gs://) uses them too
         lexicon = load_lexicon(config.lexicon)
-        inputs = match_inputs(config.input) if config.input else []
+        inputs = match_inputs(config.input, empty_ok=not config.fail_on_no_input) if config.input else []
     except (ConfigError, LexiconError, InputError) as exc:
         raise UsageError(str(exc)) from None
     output = config.output.rstrip("/") or "/"
@@ -290,13 +312,24 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
         staged.sort(key=_commit_order)
         files = [{k: record[k] for k in ("table", "partition", "path", "rows")} for record in staged
                  if record["table"] in TABLES]  # the data files; the run's index files are committed with them
+    except KeyboardInterrupt:  # Ctrl-C: nothing is committed; what was staged goes
+        _discard_staging(output, run.run_id)
+        raise Interrupted(committing=False) from None
     except Exception as exc:  # noqa: BLE001 - reported in the manifest and as exit status 1
+        if interrupted.is_set():  # Ctrl-C, as Beam reraised it
+            _discard_staging(output, run.run_id)
+            raise Interrupted(committing=False) from None
         status, error = "failed", f"{type(exc).__name__}: {exc}"
         _LOG.error("run %s failed: %s", run.run_id, error)
         _discard_staging(output, run.run_id)
     seconds = time.monotonic() - clock
     counts = manifests.counts_from(counters, files, files_matched=len(matched), files_unchanged=len(unchanged))
     counts["damaged_files"] = len(damaged)
+    nothing_new = status == "succeeded" and counts["input_items"] == counts["files_unchanged"]
+    feed_failures: dict = {}
+    for entry in feed_log:
+        if entry.get("status") == "failed":
+            feed_failures[entry.get("error")] = feed_failures.get(entry.get("error"), 0) + 1
     manifest = {
         "run_id": run.run_id,
         "status": status,
@@ -319,6 +352,7 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
                             "stages": stages},
         "counts": counts,
         "accounting_ok": manifests.accounting_ok(counts) if status == "succeeded" else None,
+        "nothing_new": nothing_new,  # a quiet day: no file matched or changed, no feed had news
         "feeds": feed_log,
         "files": files,
         "damaged_files": damaged,  # what this run found damaged and left out
@@ -338,7 +372,36 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
             _LOG.error("could not write the manifest %s: %s", path, failure_reason(exc))
     if status == "succeeded" and not manifest["accounting_ok"]:
         _LOG.error("run %s: counts do not add up: %s", run.run_id, counts)
-    return RunReport(run.run_id, status, counts, files, path, seconds, error, stages)
+    return RunReport(run.run_id, status, counts, files, path, seconds, error, stages,
+                     dict(sorted(feed_failures.items())), nothing_new and status == "succeeded")
+
+
+# What to do about a fetch failure, by reason, for the console summary (the manifest has each message).
+FETCH_HINTS = {
+    "blocked_address": "use --allow-private-network for loopback or private feeds",
+    "robots_disallowed": "the site's robots.txt forbids fetching it",
+    "timeout": "raise fetch: read_timeout or total_timeout in the config",
+    "too_large": "raise fetch: max_bytes in the config",
+    "dns": "check the host name",
+}
+
+
+def failures(by_reason: dict) -> str:
+    """'N failed: reason n (hint), ...' or '0 failed'."""
+    total = sum(by_reason.values())
+    if not total:
+        return "0 failed"
+    return f"{total} failed: " + ", ".join(
+        f"{reason} {n}" + (f" ({FETCH_HINTS[reason]})" if reason in FETCH_HINTS else "")
+        for reason, n in by_reason.items())
+
+
+def summary_record(report: RunReport) -> dict:
+    """The end-of-run summary as one JSON object (``--log-format json``), for schedulers."""
+    return {"event": "run_summary", "run_id": report.run_id, "status": report.status,
+            "nothing_new": report.nothing_new, "error": report.error, "seconds": round(report.seconds, 3),
+            "stages_seconds": report.stages, "counts": report.counts, "feed_failures": report.feed_failures,
+            "manifest": report.manifest_path}
 
 
 def summary(report: RunReport) -> str:
@@ -352,9 +415,11 @@ def summary(report: RunReport) -> str:
         f"({c['input_items']} items, {rate:.1f} items/s)",
         f"  files read    {c['files_read']:>6} of {c['files_matched']} matched ({c['bytes_read']:,} bytes)",
         f"  feeds         {c['feeds']['fetched']:>6} fetched, {c['feeds']['not_modified']} not modified, "
-        f"{c['feeds']['failed']} failed; pages {c['pages']['fetched']} fetched, "
-        f"{c['pages']['fallbacks']} fell back to feed text",
-        f"  input items   {c['input_items']:>6}",
+        f"{failures(report.feed_failures) if report.feed_failures else str(c['feeds']['failed']) + ' failed'}; "
+        f"pages {c['pages']['fetched']} fetched, {c['pages']['fallbacks']} fell back to feed text"
+        + (f", {failures(c['pages']['failed'])}" if c["pages"]["failed"] else ""),
+        f"  input items   {c['input_items']:>6}" + ("   nothing new" + (
+            ": the inputs matched no files" if not c["files_matched"] else "") if report.nothing_new else ""),
         f"  articles      {c['articles']:>6}   mentioning NATO {c['articles_mentioning']['nato']}, "
         f"Ukraine {c['articles_mentioning']['ukraine']}",
         f"  duplicates    {c['duplicates']:>6}   ({reasons})",
