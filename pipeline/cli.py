@@ -24,7 +24,7 @@ import threading
 from typing import Optional
 
 from newsbeam.pipeline import __version__
-from newsbeam.pipeline.logs import configure_logging
+from newsbeam.pipeline.logs import configure_logging, tell
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ERRORS, EXIT_LOCKED = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, as shells report a program stopped by Ctrl-C
@@ -189,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _fail(message: str) -> int:
-    print(f"newsbeam: error: {message}", file=sys.stderr)
+    tell(f"newsbeam: error: {message}")
     return EXIT_USAGE
 
 
@@ -216,7 +216,7 @@ def _config_from(args: argparse.Namespace):
 
 
 def _locked(exc) -> int:
-    print(f"newsbeam: {exc}", file=sys.stderr)
+    tell(f"newsbeam: {exc}")
     return EXIT_LOCKED
 
 
@@ -260,7 +260,7 @@ def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
     except LockHeld as exc:
         return _locked(exc)
     except CommitError as exc:  # an earlier run's commit could not be completed: nothing was started
-        print(f"newsbeam: error: {exc}", file=sys.stderr)
+        tell(f"newsbeam: error: {exc}")
         return EXIT_FAILED
     except Interrupted as exc:  # the lock is released; staged files are gone or the journal completes them
         raise KeyboardInterrupt(INTERRUPTED_COMMITTING if exc.committing else INTERRUPTED) from None
@@ -282,7 +282,7 @@ def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
 
 def watch_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
     from newsbeam.pipeline.config import ConfigError
-    from newsbeam.pipeline.run import UsageError
+    from newsbeam.pipeline.run import Interrupted, UsageError
     from newsbeam.pipeline.watch import watch
 
     try:
@@ -293,6 +293,8 @@ def watch_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
         watch(config, beam_argv, args.interval, args.cycles)
     except UsageError as exc:
         return _fail(str(exc))
+    except Interrupted as exc:  # a second Ctrl-C: as in a run
+        raise KeyboardInterrupt(INTERRUPTED_COMMITTING if exc.committing else INTERRUPTED) from None
     return EXIT_OK
 
 
@@ -396,7 +398,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     try:
         return _main(argv)
     except KeyboardInterrupt as exc:
-        print(exc.args[0] if exc.args else INTERRUPTED, file=sys.stderr)
+        tell(exc.args[0] if exc.args else INTERRUPTED)
         if argv is None:  # the command itself, not a caller in Python: threads still waiting on the
             sys.stdout.flush()  # network (a feed fetch) would hold the exit up to their timeouts
             sys.stderr.flush()
