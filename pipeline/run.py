@@ -27,6 +27,7 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newsbeam.pipeline import manifest as manifests
+from newsbeam.pipeline import progress
 from newsbeam.pipeline.assemble import FEEDS_LOG, IngestNews
 from newsbeam.pipeline.config import Config, ConfigError, options_to_argv
 from newsbeam.pipeline.lock import LockLost, OutputLock
@@ -34,7 +35,8 @@ from newsbeam.pipeline.plan import Plan
 from newsbeam.pipeline.runner import is_direct, make_runner, runner_name
 from newsbeam.pipeline.stage_times import stage_seconds
 from newsbeam.transforms.dedup.index import index_files, read_index_footer, rebuild_index, replace_index
-from newsbeam.transforms.names import DAMAGED, EXTRACT_MICROS, FILES, INDEX, METRICS_NAMESPACE, RUNS, TABLES
+from newsbeam.transforms.names import (DAMAGED, EXTRACT_MICROS, FEEDS_FAILED, FEEDS_FETCHED, FEEDS_NOT_MODIFIED,
+                                      FILES, INDEX, METRICS_NAMESPACE, READ_FILES, RUNS, TABLES)
 from newsbeam.transforms.read.ledger import FILES as LEDGER
 from newsbeam.transforms.read.ledger import ledger_file, ledger_table, split_unchanged, write_ledger
 from newsbeam.transforms.read.feed_state import read_state, save_state, state_path, updated_state
@@ -131,6 +133,20 @@ def _metrics(result) -> tuple[dict, dict]:
             value = metric.committed if metric.committed is not None else metric.attempted
             found[metric.key.metric.name] = found.get(metric.key.metric.name, 0) + value_of(value)
     return counters, sums
+
+
+def _read_so_far(running: dict) -> Optional[int]:
+    """Input files read and feeds answered so far, from the metrics of the running pipeline (None
+    before the runner hands it back, which Beam's in-process runner does only when done)."""
+    if "result" not in running:
+        return None
+    counters, _ = _metrics(running["result"])
+    return sum(counters.get(name, 0) for name in (READ_FILES, FEEDS_FETCHED, FEEDS_NOT_MODIFIED, FEEDS_FAILED))
+
+
+def _reading(inputs: list, feeds: list) -> str:
+    return " and ".join(what for what in (f"{len(inputs)} files" if inputs else "",
+                                          f"{len(feeds)} feeds" if feeds else "") if what)
 
 
 def _history_damage(output: str, run_id: str) -> list[dict]:
@@ -300,8 +316,11 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
         if inputs or feeds:  # else nothing is new: no pipeline to build
             pipeline = beam.Pipeline(runner=make_runner(options), options=options)
             _ = pipeline | "IngestNews" >> IngestNews(plan)
-            result = pipeline.run()
-            result.wait_until_finish()
+            running: dict = {}
+            with progress.polled(progress.wanted(config.log_format), _reading(inputs, feeds),
+                                 len(inputs) + len(feeds), "item", lambda: _read_so_far(running)):
+                running["result"] = result = pipeline.run()
+                result.wait_until_finish()
             counters, sums = _metrics(result)
             stages = stage_seconds(result)
             staged = read_run_log(output, run.run_id, FILES)
