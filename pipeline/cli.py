@@ -443,33 +443,17 @@ def unknown_option(parser: argparse.ArgumentParser, command: str, rest: list[str
     subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     known = sorted({s for a in subparsers.choices[command]._actions for s in a.option_strings if s.startswith("--")})
     unknown = [f for f in dict.fromkeys(a.split("=", 1)[0] for a in rest if a.startswith("--")) if f not in known]
-    if not unknown:
-        return None
-    if command in ("run", "watch"):
-        beam_known, beam_unknown = _beam_option_names(rest)
+    if unknown and command in ("run", "watch"):
+        from newsbeam.pipeline.run import parse_beam_options
+
+        _, beam_known, beam_unknown = parse_beam_options(rest)
         unknown = [f for f in unknown if f.lstrip("-").replace("-", "_") in beam_unknown]
         known += [f"--{name}" for name in beam_known]
-    for flag in unknown:
-        close = difflib.get_close_matches(flag, known, n=1, cutoff=0.75)
-        return f"unknown option {flag}" + (f"; did you mean {close[0]}?" if close else
-                                           f" (see newsbeam {command} --help)")
-    return None
-
-
-def _beam_option_names(argv: list[str]) -> tuple[list[str], set[str]]:
-    """Apache Beam's pipeline option names, and the options in ``argv`` that are none of them."""
-    from apache_beam.options.pipeline_options import PipelineOptions
-
-    beam_logger = logging.getLogger("apache_beam.options.pipeline_options")
-    level = beam_logger.level
-    beam_logger.setLevel(logging.ERROR)  # it warns about the unknown ones; they are reported here
-    try:
-        options = PipelineOptions(argv)
-        known = options.get_all_options(retain_unknown_options=False)
-        everything = options.get_all_options(retain_unknown_options=True)
-    finally:
-        beam_logger.setLevel(level)
-    return sorted(known), set(everything) - set(known)
+    if not unknown:
+        return None
+    close = difflib.get_close_matches(unknown[0], known, n=1, cutoff=0.75)
+    return f"unknown option {unknown[0]}" + (f"; did you mean {close[0]}?" if close else
+                                             f" (see newsbeam {command} --help)")
 
 
 def _is_option_value(rest: list[str], item: str) -> bool:

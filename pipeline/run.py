@@ -91,6 +91,20 @@ def beam_options(config: Config, beam_argv: list[str]) -> PipelineOptions:
     """Pipeline options from the config's ``pipeline_options`` then the command line (which wins).
     Unknown options are refused rather than silently dropped."""
     argv = options_to_argv(config.pipeline_options) + list(beam_argv)
+    options, _, unknown = parse_beam_options(argv)
+    if unknown:
+        raise UsageError(f"unknown option(s): {', '.join('--' + u for u in unknown)} "
+                         "(neither a newsbeam flag nor an Apache Beam pipeline option)")
+    try:
+        is_direct(options)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return options
+
+
+def parse_beam_options(argv: list[str]) -> tuple[PipelineOptions, list[str], list[str]]:
+    """Beam's options from ``argv``, the names of all the options Beam knows, and the names of
+    those in ``argv`` it does not (which Beam itself would drop with a warning)."""
     options = PipelineOptions(argv)
     beam_logger = logging.getLogger("apache_beam.options.pipeline_options")
     level = beam_logger.level
@@ -100,15 +114,7 @@ def beam_options(config: Config, beam_argv: list[str]) -> PipelineOptions:
         everything = options.get_all_options(retain_unknown_options=True)
     finally:
         beam_logger.setLevel(level)
-    unknown = sorted(set(everything) - set(known))
-    if unknown:
-        raise UsageError(f"unknown option(s): {', '.join('--' + u for u in unknown)} "
-                         "(neither a newsbeam flag nor an Apache Beam pipeline option)")
-    try:
-        is_direct(options)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    return options
+    return options, sorted(known), sorted(set(everything) - set(known))
 
 
 def check_output_writable(output: str, run_id: str) -> None:
