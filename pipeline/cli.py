@@ -4,7 +4,9 @@ Exit status: 0 the run succeeded; 1 the run failed; 2 bad usage, configuration,
 input or output, or a run id the output already has (nothing was started); 3 the
 run succeeded but wrote error rows and ``--fail-on-errors`` was given; 4 another
 run, watch cycle or compaction holds the output lock (nothing was started; the
-message names the holder; ``--wait-for-lock SECONDS`` waits for it instead).
+message names the holder; ``--wait-for-lock SECONDS`` waits for it instead); 130 stopped by Ctrl-C
+(nothing committed, or, when it came during the commit, the next run completes it). An input glob
+that matches no files is a quiet day (exit 0, "nothing new") unless ``--fail-on-no-input``.
 
 ``watch`` takes the lock per cycle, not for its life, so that a compaction or a
 manual run can use the output between cycles; a cycle that finds the lock held
@@ -59,7 +61,9 @@ or whose heartbeat is older than 2 minutes is taken over.
 
 Exit status: 0 ok, 1 run failed, 2 bad usage/config/input/output or a reused
 run id, 3 error rows written under --fail-on-errors, 4 the output is locked by
-another run (its holder is named; --wait-for-lock SECONDS waits instead).
+another run (its holder is named; --wait-for-lock SECONDS waits instead), 130
+stopped by Ctrl-C. An input glob matching no files is a quiet day: exit 0,
+"nothing new" (--fail-on-no-input: exit 2).
 """
 
 
@@ -140,7 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
         "watch", parents=[run], help="run the batch pipeline in cycles until stopped", allow_abbrev=False,
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=RUN_EPILOG,
         description="Run the pipeline every --interval against the same output, each cycle a normal run "
-        "with its own run id; SIGINT or SIGTERM lets the current cycle finish, then stops. Each cycle takes "
+        "with its own run id; SIGINT or SIGTERM lets the current cycle finish, then stops (Ctrl-C again stops "
+        "it at once). Each cycle takes "
         "the output lock; a cycle that finds it held by another writer is skipped (or waits, --wait-for-lock).")
     watch.add_argument("--interval", default="15m", type=parse_interval, metavar="DURATION",
                        help="time from one cycle's start to the next: 90, 30s, 15m, 1h (default 15m)")
