@@ -1,4 +1,5 @@
 """Ctrl-C and the progress line, with real processes, real signals and a real pseudo-terminal."""
+import json
 import os
 import pty
 import signal
@@ -111,3 +112,23 @@ def test_progress_is_drawn_on_a_terminal_and_never_without_one(tmp_path):
     assert result.returncode == 0
     assert "item/s" not in result.stderr and "\r" not in result.stderr
     assert "newsbeam run" in result.stdout  # the summary all the same
+
+
+def test_ctrl_c_during_the_commit_is_completed_by_the_next_run(tmp_path, monkeypatch, capsys):
+    """Fault injection: Ctrl-C arrives while the first staged file is being moved, after the journal."""
+    from newsbeam.pipeline import run
+    from newsbeam.pipeline.cli import main
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(run, "apply_renames", interrupted)
+        assert main(["run", "--input", f"{SAMPLES}/txt/*.txt", "--output", str(tmp_path), "--run-id", "cut"]) == 130
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "interrupted while committing: the next run into this output completes the commit")
+    assert not (tmp_path / "_lock.json").exists() and not (tmp_path / "_runs" / "cut.json").exists()
+    assert main(["run", "--input", f"{SAMPLES}/txt/*.txt", "--output", str(tmp_path), "--run-id", "next"]) == 0
+    completed = json.loads((tmp_path / "_runs" / "cut.json").read_text())
+    assert completed["status"] == "succeeded" and completed["commit_completed_by"] == "next"
+    assert completed["counts"]["articles"] > 0
