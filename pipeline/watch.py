@@ -72,9 +72,9 @@ def watch(config: Config, beam_argv: list[str], interval: float, cycles: Optiona
         if report is not None:
             c = report.counts
             log.info(
-                "cycle %d %s in %.1f s: %d items, %d articles, %d duplicates, %d errors, %d skipped",
+                "cycle %d %s in %.1f s: %d items, %d articles, %d duplicates, %d errors, %d skipped%s",
                 cycle, report.status, report.seconds, c["input_items"], c["articles"], c["duplicates"],
-                c["errors"], c["skipped"])
+                c["errors"], c["skipped"], "; nothing new" if report.nothing_new else "")
         if cycles is not None and cycle >= cycles:
             break
         stop.wait(max(0.0, interval - (time.monotonic() - started)))
