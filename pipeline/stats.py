@@ -45,7 +45,7 @@ QUERIES = {
     "undated_articles": """
         SELECT outlet, count(*) AS articles, sum(nato_mentions)::BIGINT AS nato_mentions,
                sum(ukraine_mentions)::BIGINT AS ukraine_mentions
-        FROM {articles} WHERE UNDATED GROUP BY outlet HAVING count(*) > 0 ORDER BY outlet""",
+        FROM {articles} WHERE UNDATED GROUP BY outlet ORDER BY outlet""",
     "mentions_per_day": """
         SELECT date, count(*) AS articles, sum(nato_mentions)::BIGINT AS nato_mentions,
                sum(ukraine_mentions)::BIGINT AS ukraine_mentions,
@@ -66,20 +66,19 @@ QUERIES = {
     "errors_by_stage": """
         SELECT stage, error_type, count(*) AS errors FROM {errors} GROUP BY ALL ORDER BY stage, errors DESC""",
 }
-QUERIES = {name: sql.replace("UNDATED", undated()) for name, sql in QUERIES.items()}
+QUERIES = {name: sql.replace("UNDATED", undated()) for name, sql in QUERIES.items()}  # the one definition
 
 
 # Where a query names a table, DuckDB reads the table's list of files, bound as a parameter.
 SOURCE = "read_parquet(${table}, hive_partitioning=true, union_by_name=true)"
-# A filter on the rows of every table that has the column (the errors table has no outlet).
-FILTERS = {"since": ("date", "date >= $since::DATE"), "date": ("date", "date = $date::DATE"),
-           "outlet": ("outlet", "outlet = $outlet")}
+# The row filters of `stats --since/--date/--outlet`, their values bound as parameters of the same names.
+FILTERS = {"since": "date >= $since::DATE", "date": "date = $date::DATE", "outlet": "outlet = $outlet"}
 
 
 def _source(table: str, filters: dict) -> str:
     """The SQL that reads ``table``'s files (bound as ``$table``), filtered by the given ``filters``
     (their values bound as parameters of the same names)."""
-    where = [FILTERS[name][1] for name in filters]
+    where = [FILTERS[name] for name in filters]
     if not where:
         return SOURCE.format(table=table)
     return f"(SELECT * FROM {SOURCE.format(table=table)} WHERE {' AND '.join(where)})"
