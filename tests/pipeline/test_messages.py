@@ -2,6 +2,7 @@
 a date written the other way, a folder that is not an output, fetch failures by reason, quiet days,
 and the summary as one JSON object for schedulers."""
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -121,10 +122,14 @@ def test_json_logs_end_with_the_summary_as_one_json_object_and_no_progress(tmp_p
     assert all(json.loads(line)["run_id"] == "json-run" for line in result.stderr.splitlines())  # json only
     assert "\r" not in result.stderr  # no terminal: no progress line
 
-    failed = subprocess.run([NEWSBEAM, "run", "--input", f"{tmp_path}/none/*.txt", "--output", str(tmp_path),
-                             "--log-format", "json", "--fail-on-no-input"], capture_output=True, text=True)
-    assert failed.returncode == 2 and failed.stdout == ""
-    (error,) = [json.loads(line) for line in failed.stderr.splitlines()]
+
+
+def test_json_logs_give_errors_as_json_too(tmp_path, capsys):
+    assert run_newsbeam("--input", f"{tmp_path}/none/*.txt", "--output", tmp_path, "--log-format", "json",
+                        "--fail-on-no-input") == 2
+    failed = capsys.readouterr()
+    assert failed.out == ""
+    (error,) = [json.loads(line) for line in failed.err.splitlines()]
     assert error["level"] == "ERROR" and "matched no files" in error["message"]
 
 
@@ -151,11 +156,11 @@ def test_stats_filters_by_day_and_outlet_and_counts_undated_articles_apart(sampl
     assert hostile["top_outlets"] == [] and hostile["articles_per_day_and_outlet"] == []
 
 
-def test_stats_names_a_damaged_run_manifest_and_leaves_it_out(tmp_path, capsys):
-    assert run_newsbeam("--input", f"{SAMPLES}/txt/*.txt", "--output", tmp_path, "--run-id", "good") == 0
-    (tmp_path / "_runs" / "broken.json").write_text('{"run_id": ')
-    capsys.readouterr()
-    assert main(["stats", str(tmp_path)]) == 0
+def test_stats_names_a_damaged_run_manifest_and_leaves_it_out(samples_output, tmp_path, capsys):
+    output = tmp_path / "out"
+    shutil.copytree(samples_output, output)
+    (output / "_runs" / "broken.json").write_text('{"run_id": ')
+    assert main(["stats", str(output)]) == 0
     out = capsys.readouterr().out
-    assert "good  succeeded" in out
-    assert f"{tmp_path}/_runs/broken.json: not JSON" in out.split("Damaged files")[1]
+    assert "samples-run  succeeded" in out
+    assert f"{output}/_runs/broken.json: not JSON" in out.split("Damaged files")[1]
