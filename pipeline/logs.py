@@ -40,11 +40,11 @@ def logs_as_json() -> bool:
     return any(isinstance(h.formatter, _JsonFormatter) for h in logging.getLogger().handlers)
 
 
-def tell(message: str) -> None:
+def tell(message: str, level: int = logging.ERROR) -> None:
     """A command's own line on stderr (an error, an acknowledged Ctrl-C), in the format of the log
     lines around it."""
     if logs_as_json():
-        logging.getLogger("newsbeam").error(message)
+        logging.getLogger("newsbeam").log(level, message)
     else:
         print(message, file=sys.stderr)
 

@@ -40,7 +40,7 @@ class _Stopper:
         self.stop.set()
         if first and self.running:
             tell(f"finishing cycle {self.cycle}; press Ctrl-C again to stop now" if signum == signal.SIGINT
-                 else f"finishing cycle {self.cycle}, then stopping")
+                 else f"finishing cycle {self.cycle}, then stopping", logging.WARNING)
 
 
 def watch(config: Config, beam_argv: list[str], interval: float, cycles: Optional[int] = None) -> int:
