@@ -4,7 +4,9 @@ Exit status: 0 the run succeeded; 1 the run failed; 2 bad usage, configuration,
 input or output, or a run id the output already has (nothing was started); 3 the
 run succeeded but wrote error rows and ``--fail-on-errors`` was given; 4 another
 run, watch cycle or compaction holds the output lock (nothing was started; the
-message names the holder; ``--wait-for-lock SECONDS`` waits for it instead).
+message names the holder; ``--wait-for-lock SECONDS`` waits for it instead); 130 stopped by Ctrl-C
+(nothing committed, or, when it came during the commit, the next run completes it). An input glob
+that matches no files is a quiet day (exit 0, "nothing new") unless ``--fail-on-no-input``.
 
 ``watch`` takes the lock per cycle, not for its life, so that a compaction or a
 manual run can use the output between cycles; a cycle that finds the lock held
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import logging
 import os
 import re
@@ -23,9 +26,12 @@ import threading
 from typing import Optional
 
 from newsbeam.pipeline import __version__
-from newsbeam.pipeline.logs import configure_logging
+from newsbeam.pipeline.logs import configure_logging, tell
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ERRORS, EXIT_LOCKED = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, as shells report a program stopped by Ctrl-C
+INTERRUPTED = "interrupted: nothing committed; rerun to resume"
+INTERRUPTED_COMMITTING = "interrupted while committing: the next run into this output completes the commit"
 
 RUN_EPILOG = """\
 Apache Beam pipeline options pass through unchanged, for example
@@ -58,7 +64,9 @@ or whose heartbeat is older than 2 minutes is taken over.
 
 Exit status: 0 ok, 1 run failed, 2 bad usage/config/input/output or a reused
 run id, 3 error rows written under --fail-on-errors, 4 the output is locked by
-another run (its holder is named; --wait-for-lock SECONDS waits instead).
+another run (its holder is named; --wait-for-lock SECONDS waits instead), 130
+stopped by Ctrl-C. An input glob matching no files is a quiet day: exit 0,
+"nothing new" (--fail-on-no-input: exit 2).
 """
 
 
@@ -68,6 +76,21 @@ def parse_interval(text: str) -> float:
     if not match or float(match.group(1)) <= 0:
         raise argparse.ArgumentTypeError(f"not a duration: {text!r} (use e.g. 90, 30s, 15m, 1h)")
     return float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2)]
+
+
+def parse_date(text: str) -> str:
+    """A day as YYYY-MM-DD; a day written another common way is refused with its ISO spelling."""
+    import datetime as dt
+
+    for layout in ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y/%m/%d", "%Y%m%d"):
+        try:
+            day = dt.datetime.strptime(text, layout).date().isoformat()
+        except ValueError:
+            continue
+        if layout == "%Y-%m-%d" and day == text:
+            return day
+        raise argparse.ArgumentTypeError(f"not a date: {text!r}; write days as YYYY-MM-DD (did you mean {day}?)")
+    raise argparse.ArgumentTypeError(f"not a date: {text!r}; write days as YYYY-MM-DD")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a larger item (page, dump, JSONL record, feed entry) becomes an error row")
     run.add_argument("--fail-on-errors", action="store_true", default=None,
                      help="exit with status 3 when any error row was written")
+    run.add_argument("--fail-on-no-input", action="store_true", default=None,
+                     help="exit with status 2 when an input glob matches no files (default: a quiet day, exit 0)")
     run.add_argument("--run-id", metavar="ID",
                      help="run id for file names and the manifest; refused (exit 2) if the output already has it")
     run.add_argument("--reprocess", action="store_true", default=None,
@@ -138,7 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
         "watch", parents=[run], help="run the batch pipeline in cycles until stopped", allow_abbrev=False,
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=RUN_EPILOG,
         description="Run the pipeline every --interval against the same output, each cycle a normal run "
-        "with its own run id; SIGINT or SIGTERM lets the current cycle finish, then stops. Each cycle takes "
+        "with its own run id; SIGINT or SIGTERM lets the current cycle finish, then stops (Ctrl-C again stops "
+        "it at once). Each cycle takes "
         "the output lock; a cycle that finds it held by another writer is skipped (or waits, --wait-for-lock).")
     watch.add_argument("--interval", default="15m", type=parse_interval, metavar="DURATION",
                        help="time from one cycle's start to the next: 90, 30s, 15m, 1h (default 15m)")
@@ -149,6 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 "are left out and listed last.")
     stats.add_argument("output", metavar="OUTPUT", help="a newsbeam output folder")
     stats.add_argument("--format", choices=("table", "json"), default="table")
+    stats.add_argument("--since", type=parse_date, metavar="YYYY-MM-DD", help="only this day and later")
+    stats.add_argument("--date", type=parse_date, metavar="YYYY-MM-DD", help="only this day")
+    stats.add_argument("--outlet", metavar="SLUG", help="only this outlet (errors, which have none, are left out)")
     report = commands.add_parser("report", help="write an output folder's report as one HTML page",
                                  description="One static page, self-contained and offline: NATO and Ukraine "
                                  "mentions per day and per outlet, the membership topic per day, the most "
@@ -166,7 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     compact.add_argument("output", metavar="OUTPUT")
     compact.add_argument("--wait-for-lock", type=float, default=0.0, metavar="SECONDS",
                          help="wait up to SECONDS for a run's output lock instead of exiting with status 4")
-    compact.add_argument("--date", action="append", metavar="YYYY-MM-DD", help="only these dates; repeatable")
+    compact.add_argument("--date", action="append", type=parse_date, metavar="YYYY-MM-DD",
+                         help="only these dates; repeatable")
     compact.add_argument("--rebuild-index", action="store_true",
                          help="rebuild the dedup index from the tables instead of merging its files")
     retag = commands.add_parser("retag", help="recompute the tag columns of written articles for a lexicon",
@@ -195,7 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _fail(message: str) -> int:
-    print(f"newsbeam: error: {message}", file=sys.stderr)
+    tell(f"newsbeam: error: {message}")
     return EXIT_USAGE
 
 
@@ -213,6 +243,7 @@ def _config_from(args: argparse.Namespace):
              "extract_timeout_seconds": args.extract_timeout_seconds, "extract_processes": args.extract_processes,
              "max_input_bytes": args.max_input_bytes, "max_item_bytes": args.max_item_bytes,
              "fail_on_errors": args.fail_on_errors, "reprocess": args.reprocess,
+             "fail_on_no_input": args.fail_on_no_input,
              "run_id": args.run_id, "wait_for_lock_seconds": args.wait_for_lock_seconds,
              "log_level": args.log_level, "log_format": args.log_format,
              "dedup_window_days": args.dedup_window_days,
@@ -224,7 +255,7 @@ def _config_from(args: argparse.Namespace):
 
 
 def _locked(exc) -> int:
-    print(f"newsbeam: {exc}", file=sys.stderr)
+    tell(f"newsbeam: {exc}")
     return EXIT_LOCKED
 
 
@@ -233,10 +264,21 @@ def _terminate(signum, frame):
     raise SystemExit(128 + signum)
 
 
+def _noting(event: threading.Event):
+    """A SIGINT handler that notes the interrupt in ``event``, silences Beam (which would log the
+    interrupt as a failed stage, with a traceback), then raises KeyboardInterrupt as usual."""
+    def interrupt(signum, frame):
+        event.set()
+        logging.getLogger("apache_beam").setLevel(logging.CRITICAL + 1)
+        raise KeyboardInterrupt
+    return interrupt
+
+
 def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
     from newsbeam.pipeline.config import ConfigError
     from newsbeam.pipeline.lock import LockHeld
-    from newsbeam.pipeline.run import UsageError, execute, new_run_id, summary  # imports Beam I/O while logging is quiet
+    from newsbeam.pipeline.run import (Interrupted, UsageError, execute, new_run_id,  # imports Beam I/O while
+                                       summary, summary_record)  # logging is quiet
     from newsbeam.transforms.write.commit import CommitError
 
     try:
@@ -248,19 +290,28 @@ def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
     configure_logging(config.log_level, config.log_format, config.run_id)
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
+    interrupted = threading.Event()
+    previous_int = signal.signal(signal.SIGINT, _noting(interrupted)) if in_main_thread else None
     try:
-        report = execute(config, beam_argv)
+        report = execute(config, beam_argv, interrupted=interrupted)
     except UsageError as exc:
         return _fail(str(exc))
     except LockHeld as exc:
         return _locked(exc)
     except CommitError as exc:  # an earlier run's commit could not be completed: nothing was started
-        print(f"newsbeam: error: {exc}", file=sys.stderr)
+        tell(f"newsbeam: error: {exc}")
         return EXIT_FAILED
+    except Interrupted as exc:  # the lock is released; staged files are gone or the journal completes them
+        raise KeyboardInterrupt(INTERRUPTED_COMMITTING if exc.committing else INTERRUPTED) from None
     finally:
         if in_main_thread and previous is not None:
             signal.signal(signal.SIGTERM, previous)
-    print(summary(report))
+        if in_main_thread and previous_int is not None:
+            signal.signal(signal.SIGINT, previous_int)
+    if config.log_format == "json":  # one format per stream: the summary is one object too
+        print(json.dumps(summary_record(report), ensure_ascii=False))
+    else:
+        print(summary(report))
     if report.status != "succeeded":
         return EXIT_FAILED
     if config.fail_on_errors and report.counts["errors"]:
@@ -270,7 +321,7 @@ def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
 
 def watch_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
     from newsbeam.pipeline.config import ConfigError
-    from newsbeam.pipeline.run import UsageError
+    from newsbeam.pipeline.run import Interrupted, UsageError
     from newsbeam.pipeline.watch import watch
 
     try:
@@ -281,22 +332,29 @@ def watch_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
         watch(config, beam_argv, args.interval, args.cycles)
     except UsageError as exc:
         return _fail(str(exc))
+    except Interrupted as exc:  # a second Ctrl-C: as in a run
+        raise KeyboardInterrupt(INTERRUPTED_COMMITTING if exc.committing else INTERRUPTED) from None
     return EXIT_OK
 
 
 def stats_command(args: argparse.Namespace, rest: list[str]) -> int:
-    from newsbeam.pipeline.stats import render
+    from newsbeam.pipeline.stats import NotAnOutput, check_output, render
 
     if rest:
         return _fail(f"unexpected argument(s): {' '.join(rest)}")
     if not os.path.isdir(args.output):
         return _fail(f"{args.output} is not a folder")
-    print(render(args.output, args.format))
+    try:
+        check_output(args.output)
+    except NotAnOutput as exc:
+        return _fail(str(exc))
+    print(render(args.output, args.format, {"since": args.since, "date": args.date, "outlet": args.outlet}))
     return EXIT_OK
 
 
 def report_command(args: argparse.Namespace, rest: list[str]) -> int:
-    from newsbeam.pipeline.report import NotAnOutput, write_report
+    from newsbeam.pipeline.report import write_report
+    from newsbeam.pipeline.stats import NotAnOutput
 
     if rest:
         return _fail(f"unexpected argument(s): {' '.join(rest)}")
@@ -322,12 +380,17 @@ def compact_command(args: argparse.Namespace, rest: list[str]) -> int:
     from newsbeam.pipeline.compact import CompactError, compact, compact_index
     from newsbeam.pipeline.lock import LockHeld, OutputLock
     from newsbeam.pipeline.run import new_run_id, recover_output
+    from newsbeam.pipeline.stats import NotAnOutput, check_output
     from newsbeam.transforms.write.commit import CommitError
 
     if rest:
         return _fail(f"unexpected argument(s): {' '.join(rest)}")
     if "://" in args.output or not os.path.isdir(args.output):
         return _fail(f"{args.output} is not a local folder (compact works on local outputs only)")
+    try:
+        check_output(args.output)
+    except NotAnOutput as exc:
+        return _fail(str(exc))
     name = f"compact-{new_run_id()}"
     try:
         with OutputLock(args.output, name, "compact", wait_seconds=args.wait_for_lock):
@@ -411,6 +474,20 @@ def validate_command(args: argparse.Namespace, rest: list[str]) -> int:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
+    """The command; Ctrl-C anywhere outside a run's pipeline and commit stops it with one line, status 130."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt as exc:
+        tell(exc.args[0] if exc.args else INTERRUPTED)
+        if argv is None:  # the command itself, not a caller in Python: threads still waiting on the
+            sys.stdout.flush()  # network (a feed fetch) would hold the exit up to their timeouts
+            sys.stderr.flush()
+            logging.shutdown()
+            os._exit(EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: Optional[list[str]] = None) -> int:
     # Quiet until configured: importing Beam's I/O logs warnings about optional cloud clients.
     logging.basicConfig(level=logging.ERROR)
     parser = build_parser()
@@ -419,6 +496,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    misspelt = unknown_option(parser, args.command, rest)
+    if misspelt:
+        return _fail(misspelt)
     if args.command == "stats":
         return stats_command(args, rest)
     if args.command == "watch":
@@ -435,6 +515,27 @@ def main(argv: Optional[list[str]] = None) -> int:
     if stray:
         return _fail(f"unexpected argument(s): {' '.join(stray)}")
     return run_command(args, rest)
+
+
+def unknown_option(parser: argparse.ArgumentParser, command: str, rest: list[str]) -> Optional[str]:
+    """'unknown option --inptu; did you mean --input?' for the first option in ``rest`` that is neither
+    the command's own nor (for run and watch, which pass the rest to Beam) an Apache Beam option."""
+    import difflib
+
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    known = sorted({s for a in subparsers.choices[command]._actions for s in a.option_strings if s.startswith("--")})
+    unknown = [f for f in dict.fromkeys(a.split("=", 1)[0] for a in rest if a.startswith("--")) if f not in known]
+    if unknown and command in ("run", "watch"):
+        from newsbeam.pipeline.run import parse_beam_options
+
+        _, beam_known, beam_unknown = parse_beam_options(rest)
+        unknown = [f for f in unknown if f.lstrip("-").replace("-", "_") in beam_unknown]
+        known += [f"--{name}" for name in beam_known]
+    if not unknown:
+        return None
+    close = difflib.get_close_matches(unknown[0], known, n=1, cutoff=0.75)
+    return f"unknown option {unknown[0]}" + (f"; did you mean {close[0]}?" if close else
+                                             f" (see newsbeam {command} --help)")
 
 
 def _is_option_value(rest: list[str], item: str) -> bool:

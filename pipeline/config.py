@@ -35,6 +35,26 @@ def shown(value) -> str:
     return _SHORT.repr(value)
 
 
+def did_you_mean(word: str, known) -> str:
+    """' (did you mean 'x'?)' for the known word closest to a misspelt one, else ''."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6) if isinstance(word, str) else []
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class _Stated(TypeError):
+    """A check's complete message for one part of a value (``feeds[0]: unknown key ...``), shown as it is."""
+
+
+class _NotHttpUrl(_Stated):
+    """A feed URL without an http(s) scheme; ``guess`` is the URL it probably meant, or None."""
+
+    def __init__(self, message: str, url, guess: Optional[str]):
+        super().__init__(message)
+        self.url, self.guess = url, guess
+
+
 @dataclasses.dataclass(frozen=True)
 class Config:
     input: tuple[str, ...] = ()
@@ -51,6 +71,7 @@ class Config:
     max_input_bytes: int = 50 * 1024 * 1024
     max_item_bytes: int = 10 * 1024 * 1024
     fail_on_errors: bool = False
+    fail_on_no_input: bool = False
     reprocess: bool = False
     dedup_window_days: int = 30
     run_id: Optional[str] = None
@@ -142,18 +163,29 @@ def _feed_url(url) -> str:
     except ValueError as exc:  # a port out of range, a broken IPv6 literal
         raise TypeError(f"an http(s) URL with a host, not {shown(url)} ({exc})") from None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
-        raise TypeError(f"an http(s) URL with a host, not {shown(url)}")
+        guess = None
+        if parts is not None and not parts.scheme and not parts.netloc and "." in parts.path.split("/")[0]:
+            guess = "https://" + url  # 'www.example.org/feed': the scheme left out
+        raise _NotHttpUrl(f"{shown(url)} is not an http(s) URL with a host"
+                          + (f"; did you mean {guess}?" if guess else ""), url, guess)
     return url
+
+
+FEED_KEYS = ("url", "outlet", "language")
 
 
 def _feeds(value):
     if not isinstance(value, list):
         raise TypeError("a list of feed URLs or of mappings with url, outlet, language")
     feeds = []
-    for item in value:
+    for number, item in enumerate(value):
         if isinstance(item, str):
             item = {"url": item}
-        if not isinstance(item, dict) or set(item) - {"url", "outlet", "language"} or "url" not in item:
+        for key in item if isinstance(item, dict) else ():
+            if key not in FEED_KEYS:
+                raise _Stated(f"feeds[{number}]: unknown key {shown(key)}{did_you_mean(key, FEED_KEYS)} "
+                              f"(known: {', '.join(FEED_KEYS)})")
+        if not isinstance(item, dict) or "url" not in item:
             raise TypeError(f"a list of feed URLs or of mappings with url, outlet, language; got {shown(item)}")
         if not all(v is None or isinstance(v, str) for v in item.values()):
             raise TypeError(f"strings for url, outlet and language; got {shown(item)}")
@@ -210,7 +242,8 @@ def _fetch(value):
     if not isinstance(value, dict):
         raise TypeError(f"a mapping of fetch setting -> value (known: {', '.join(FETCH_CHECKS)})")
     return _checked(value, FETCH_CHECKS, TypeError,
-                    lambda key: f"a mapping of fetch settings; '{key}' is not one (known: {', '.join(FETCH_CHECKS)})",
+                    lambda key: f"a mapping of fetch settings; '{key}' is not one{did_you_mean(key, FETCH_CHECKS)} "
+                    f"(known: {', '.join(FETCH_CHECKS)})",
                     lambda key, _, exc: f"a mapping of fetch settings; '{key}' must be {exc}")
 
 
@@ -288,6 +321,7 @@ CHECKS = {
     "max_input_bytes": _int(1),
     "max_item_bytes": _int(1),
     "fail_on_errors": _bool,
+    "fail_on_no_input": _bool,
     "reprocess": _bool,
     "dedup_window_days": _int(0),
     "run_id": _run_id,
@@ -310,8 +344,20 @@ assert set(CHECKS) == {f.name for f in dataclasses.fields(Config)}
 def check_values(values: dict, where: str) -> dict:
     """Normalized copies of ``values``; ConfigError names the first bad key."""
     return _checked(values, CHECKS, ConfigError,
-                    lambda key: f"{where}: unknown key '{key}' (known keys: {', '.join(sorted(CHECKS))})",
-                    lambda key, value, exc: f"{where}: key '{key}' must be {exc}, got {shown(value)}")
+                    lambda key: f"{where}: unknown key '{key}'{did_you_mean(key, CHECKS)} "
+                    f"(known keys: {', '.join(sorted(CHECKS))})",
+                    lambda key, value, exc: _bad_value(where, key, value, exc))
+
+
+def _bad_value(where: str, key: str, value, exc: TypeError) -> str:
+    """The message for a value its check refused, naming the key (or, on the command line, the flag)."""
+    if isinstance(exc, _NotHttpUrl) and where == "command line":
+        return f"--feed {exc.url} is not an http(s) URL" + (f"; did you mean {exc.guess}?" if exc.guess else "")
+    if isinstance(exc, _NotHttpUrl):
+        return f"{where}: key '{key}': {exc}"
+    if isinstance(exc, _Stated):  # names the part of the value itself ('feeds[0]: ...')
+        return f"{where}: {exc}"
+    return f"{where}: key '{key}' must be {exc}, got {shown(value)}"
 
 
 def read_config_file(path: str) -> dict:

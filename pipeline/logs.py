@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 
 from newsbeam.transforms.redact import redact_text
 
@@ -32,6 +33,20 @@ class _JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = redact_text(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
+
+
+def logs_as_json() -> bool:
+    """Whether log lines are JSON objects now: then a command's own messages on stderr must be too."""
+    return any(isinstance(h.formatter, _JsonFormatter) for h in logging.getLogger().handlers)
+
+
+def tell(message: str, level: int = logging.ERROR) -> None:
+    """A command's own line on stderr (an error, an acknowledged Ctrl-C), in the format of the log
+    lines around it."""
+    if logs_as_json():
+        logging.getLogger("newsbeam").log(level, message)
+    else:
+        print(message, file=sys.stderr)
 
 
 def configure_logging(level: str, log_format: str = "text", run_id: str = "-") -> None:

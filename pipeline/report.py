@@ -19,8 +19,8 @@ import tempfile
 import altair as alt
 
 from newsbeam.pipeline.report_page import render_page
-from newsbeam.pipeline.stats import collect
-from newsbeam.transforms.names import DATE_INGESTED, DATE_OUT_OF_RANGE, RUNS, STAGES, TABLES
+from newsbeam.pipeline.stats import check_output, collect, undated
+from newsbeam.transforms.names import STAGES
 
 MEMBERSHIP_TAG = "nato_ukraine_membership"
 TOP_OUTLETS = 25
@@ -28,11 +28,7 @@ TOP_STORIES = 20
 RUNS_SHOWN = 10
 
 
-def _undated(table: str = "") -> str:
-    """SQL: the row's publication date is unknown (its partition date is its ingestion day)."""
-    return f"coalesce({table}date_source, '') IN ('{DATE_INGESTED}', '{DATE_OUT_OF_RANGE}')"
-
-
+_undated = undated
 _UNDATED = _undated()
 _MEMBERSHIP = f"list_contains(tags, '{MEMBERSHIP_TAG}')"
 
@@ -95,10 +91,6 @@ FROM_GROUPS = {
 _COPY = ("outlet_name", "title", "url", "reason", "similarity", "date", "dated")
 
 
-class NotAnOutput(ValueError):
-    """The folder holds none of an output's tables and no run manifest."""
-
-
 @dataclasses.dataclass(frozen=True)
 class Report:
     """What a written report shows, for the command's one-line summary."""
@@ -115,8 +107,7 @@ def _rows(relation) -> list[dict]:
 
 def gather(output: str) -> dict[str, list[dict]]:
     """Every section as a list of rows; sections over absent or empty tables are empty lists."""
-    if not any(os.path.isdir(os.path.join(output, name)) for name in (*TABLES, RUNS)):
-        raise NotAnOutput(f"{output} is not a newsbeam output (it has none of {', '.join(TABLES)}, {RUNS}/)")
+    check_output(output)
     sections = collect(output, QUERIES, runs=RUNS_SHOWN)
     data = {name: rel if isinstance(rel, list) else _rows(rel) for name, rel in sections.items()}
     if "article_groups" in sections:

@@ -17,6 +17,7 @@ import dataclasses
 import datetime as dt
 import logging
 import secrets
+import threading
 import time
 from typing import Optional
 
@@ -26,6 +27,7 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newsbeam.pipeline import manifest as manifests
+from newsbeam.pipeline import progress
 from newsbeam.pipeline.assemble import CCNEWS_LOG, FEEDS_LOG, SITEMAPS_LOG, IngestNews
 from newsbeam.pipeline.config import Config, ConfigError, options_to_argv
 from newsbeam.pipeline.lock import LockLost, OutputLock
@@ -33,7 +35,8 @@ from newsbeam.pipeline.plan import Plan
 from newsbeam.pipeline.runner import is_direct, make_runner, runner_name
 from newsbeam.pipeline.stage_times import stage_seconds
 from newsbeam.transforms.dedup.index import index_files, read_index_footer, rebuild_index, replace_index
-from newsbeam.transforms.names import DAMAGED, EXTRACT_MICROS, FILES, INDEX, METRICS_NAMESPACE, RUNS, TABLES
+from newsbeam.transforms.names import (DAMAGED, EXTRACT_MICROS, FEEDS_FAILED, FEEDS_FETCHED, FEEDS_NOT_MODIFIED,
+                                      FILES, INDEX, METRICS_NAMESPACE, READ_FILES, RUNS, TABLES)
 from newsbeam.transforms.read.ledger import FILES as LEDGER
 from newsbeam.transforms.read.ledger import ledger_file, ledger_table, split_unchanged, write_ledger
 from newsbeam.transforms.read.ccnews import DateRange, ListingError, list_warcs
@@ -60,6 +63,16 @@ class UsageError(ValueError):
     """Bad configuration, input or output, found before any work started."""
 
 
+class Interrupted(Exception):
+    """Ctrl-C stopped the run. ``committing``: it came after the commit journal was written, so the
+    next run into the output completes the commit; otherwise nothing was committed and the run's
+    staged files are gone."""
+
+    def __init__(self, committing: bool):
+        super().__init__("interrupted while committing" if committing else "interrupted")
+        self.committing = committing
+
+
 @dataclasses.dataclass
 class RunReport:
     run_id: str
@@ -70,6 +83,8 @@ class RunReport:
     seconds: float
     error: Optional[str] = None
     stages: dict = dataclasses.field(default_factory=dict)  # {stage: worker seconds}
+    feed_failures: dict = dataclasses.field(default_factory=dict)  # {reason: feeds}
+    nothing_new: bool = False  # no item was new: the inputs matched no files, or none changed
 
 
 def new_run_id() -> str:
@@ -81,6 +96,20 @@ def beam_options(config: Config, beam_argv: list[str]) -> PipelineOptions:
     """Pipeline options from the config's ``pipeline_options`` then the command line (which wins).
     Unknown options are refused rather than silently dropped."""
     argv = options_to_argv(config.pipeline_options) + list(beam_argv)
+    options, _, unknown = parse_beam_options(argv)
+    if unknown:
+        raise UsageError(f"unknown option(s): {', '.join('--' + u for u in unknown)} "
+                         "(neither a newsbeam flag nor an Apache Beam pipeline option)")
+    try:
+        is_direct(options)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return options
+
+
+def parse_beam_options(argv: list[str]) -> tuple[PipelineOptions, list[str], list[str]]:
+    """Beam's options from ``argv``, the names of all the options Beam knows, and the names of
+    those in ``argv`` it does not (which Beam itself would drop with a warning)."""
     options = PipelineOptions(argv)
     beam_logger = logging.getLogger("apache_beam.options.pipeline_options")
     level = beam_logger.level
@@ -90,15 +119,7 @@ def beam_options(config: Config, beam_argv: list[str]) -> PipelineOptions:
         everything = options.get_all_options(retain_unknown_options=True)
     finally:
         beam_logger.setLevel(level)
-    unknown = sorted(set(everything) - set(known))
-    if unknown:
-        raise UsageError(f"unknown option(s): {', '.join('--' + u for u in unknown)} "
-                         "(neither a newsbeam flag nor an Apache Beam pipeline option)")
-    try:
-        is_direct(options)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    return options
+    return options, sorted(known), sorted(set(everything) - set(known))
 
 
 def check_output_writable(output: str, run_id: str) -> None:
@@ -123,6 +144,20 @@ def _metrics(result) -> tuple[dict, dict]:
             value = metric.committed if metric.committed is not None else metric.attempted
             found[metric.key.metric.name] = found.get(metric.key.metric.name, 0) + value_of(value)
     return counters, sums
+
+
+def _read_so_far(running: dict) -> Optional[int]:
+    """Input files read and feeds answered so far, from the metrics of the running pipeline (None
+    before the runner hands it back, which Beam's in-process runner does only when done)."""
+    if "result" not in running:
+        return None
+    counters, _ = _metrics(running["result"])
+    return sum(counters.get(name, 0) for name in (READ_FILES, FEEDS_FETCHED, FEEDS_NOT_MODIFIED, FEEDS_FAILED))
+
+
+def _reading(inputs: list, feeds: list) -> str:
+    return " and ".join(what for what in (f"{len(inputs)} files" if inputs else "",
+                                          f"{len(feeds)} feeds" if feeds else "") if what)
 
 
 def _history_damage(output: str, run_id: str) -> list[dict]:
@@ -243,21 +278,30 @@ def commit(output: str, lock: OutputLock, staged: list[dict], manifest: dict, fe
         lock.check()
         check_commit(output, run_id, staged)
         write_journal(output, run_id, journal)
+    except KeyboardInterrupt:
+        _discard_staging(output, run_id)
+        raise Interrupted(committing=False) from None
     except BaseException:
         _discard_staging(output, run_id)
         raise
-    complete_commit(output, journal)
+    try:
+        complete_commit(output, journal)
+    except KeyboardInterrupt:  # the journal is written: the next run completes the commit
+        raise Interrupted(committing=True) from None
 
 
-def execute(config: Config, beam_argv: list[str], command: str = "run") -> RunReport:
+def execute(config: Config, beam_argv: list[str], command: str = "run",
+            interrupted: Optional[threading.Event] = None) -> RunReport:
     """Run the pipeline once. Raises UsageError before starting when something is wrong,
     LockHeld when another run holds the output, CommitError when an earlier run's commit
-    cannot be completed."""
+    cannot be completed, Interrupted on Ctrl-C (``interrupted`` is set by the caller's SIGINT
+    handler: Beam reports a KeyboardInterrupt inside a stage as a RuntimeError of its own)."""
     with contextlib.ExitStack() as cleanup:
-        return _execute(config, beam_argv, command, cleanup)
+        return _execute(config, beam_argv, command, cleanup, interrupted or threading.Event())
 
 
-def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contextlib.ExitStack) -> RunReport:
+def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contextlib.ExitStack,
+             interrupted: threading.Event) -> RunReport:
     started = dt.datetime.now(dt.timezone.utc)
     clock = time.monotonic()
     if not config.run_id:
@@ -268,7 +312,7 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
         FileSystems.set_options(options)  # the driver's own file access (s3://, gs://) uses them too
         lexicon = load_lexicon(config.lexicon)
         Relevance.of(config.relevance, config.only_relevant, lexicon)  # its names, checked before the run
-        inputs = match_inputs(config.input) if config.input else []
+        inputs = match_inputs(config.input, empty_ok=not config.fail_on_no_input) if config.input else []
         only_domains = load_domains(config.only_domains) if config.only_domains else frozenset()
         cc_news = _cc_news_files(config)
     except (ConfigError, LexiconError, InputError, DomainsError, ListingError) as exc:
@@ -304,8 +348,11 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
         if inputs or feeds or cc_news or plan.sitemaps:  # else nothing is new: no pipeline to build
             pipeline = beam.Pipeline(runner=make_runner(options), options=options)
             _ = pipeline | "IngestNews" >> IngestNews(plan)
-            result = pipeline.run()
-            result.wait_until_finish()
+            running: dict = {}
+            with progress.polled(progress.wanted(config.log_format), _reading(inputs, feeds),
+                                 len(inputs) + len(feeds), "item", lambda: _read_so_far(running)):
+                running["result"] = result = pipeline.run()
+                result.wait_until_finish()
             counters, sums = _metrics(result)
             stages = stage_seconds(result)
             staged = read_run_log(output, run.run_id, FILES)
@@ -320,7 +367,13 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
         staged.sort(key=_commit_order)
         files = [{k: record[k] for k in ("table", "partition", "path", "rows")} for record in staged
                  if record["table"] in TABLES]  # the data files; the run's index files are committed with them
+    except KeyboardInterrupt:  # Ctrl-C: nothing is committed; what was staged goes
+        _discard_staging(output, run.run_id)
+        raise Interrupted(committing=False) from None
     except Exception as exc:  # noqa: BLE001 - reported in the manifest and as exit status 1
+        if interrupted.is_set():  # Ctrl-C, as Beam reraised it
+            _discard_staging(output, run.run_id)
+            raise Interrupted(committing=False) from None
         status, error = "failed", f"{type(exc).__name__}: {exc}"
         _LOG.error("run %s failed: %s", run.run_id, error)
         _discard_staging(output, run.run_id)
@@ -328,6 +381,11 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
     counts = manifests.counts_from(counters, files, files_matched=len(matched) + len(cc_news) + len(cc_news_ingested),
                                    files_unchanged=len(unchanged) + len(cc_news_ingested))
     counts["damaged_files"] = len(damaged)
+    nothing_new = status == "succeeded" and counts["input_items"] == counts["files_unchanged"]
+    feed_failures: dict = {}
+    for entry in feed_log:
+        if entry.get("status") == "failed":
+            feed_failures[entry.get("error")] = feed_failures.get(entry.get("error"), 0) + 1
     manifest = {
         "run_id": run.run_id,
         "status": status,
@@ -351,6 +409,7 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
                             "stages": stages},
         "counts": counts,
         "accounting_ok": manifests.accounting_ok(counts) if status == "succeeded" else None,
+        "nothing_new": nothing_new,  # a quiet day: no file matched or changed, no feed had news
         "feeds": feed_log,
         "sitemaps": sitemap_log,
         "files": files,
@@ -371,7 +430,36 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
             _LOG.error("could not write the manifest %s: %s", path, failure_reason(exc))
     if status == "succeeded" and not manifest["accounting_ok"]:
         _LOG.error("run %s: counts do not add up: %s", run.run_id, counts)
-    return RunReport(run.run_id, status, counts, files, path, seconds, error, stages)
+    return RunReport(run.run_id, status, counts, files, path, seconds, error, stages,
+                     dict(sorted(feed_failures.items())), nothing_new and status == "succeeded")
+
+
+# What to do about a fetch failure, by reason, for the console summary (the manifest has each message).
+FETCH_HINTS = {
+    "blocked_address": "use --allow-private-network for loopback or private feeds",
+    "robots_disallowed": "the site's robots.txt forbids fetching it",
+    "timeout": "raise fetch: read_timeout or total_timeout in the config",
+    "too_large": "raise fetch: max_bytes in the config",
+    "dns": "check the host name",
+}
+
+
+def failures(by_reason: dict) -> str:
+    """'N failed: reason n (hint), ...' or '0 failed'."""
+    total = sum(by_reason.values())
+    if not total:
+        return "0 failed"
+    return f"{total} failed: " + ", ".join(
+        f"{reason} {n}" + (f" ({FETCH_HINTS[reason]})" if reason in FETCH_HINTS else "")
+        for reason, n in by_reason.items())
+
+
+def summary_record(report: RunReport) -> dict:
+    """The end-of-run summary as one JSON object (``--log-format json``), for schedulers."""
+    return {"event": "run_summary", "run_id": report.run_id, "status": report.status,
+            "nothing_new": report.nothing_new, "error": report.error, "seconds": round(report.seconds, 3),
+            "stages_seconds": report.stages, "counts": report.counts, "feed_failures": report.feed_failures,
+            "manifest": report.manifest_path}
 
 
 def summary(report: RunReport) -> str:
@@ -385,12 +473,14 @@ def summary(report: RunReport) -> str:
         f"({c['input_items']} items, {rate:.1f} items/s)",
         f"  files read    {c['files_read']:>6} of {c['files_matched']} matched ({c['bytes_read']:,} bytes)",
         f"  feeds         {c['feeds']['fetched']:>6} fetched, {c['feeds']['not_modified']} not modified, "
-        f"{c['feeds']['failed']} failed; pages {c['pages']['fetched']} fetched, "
-        f"{c['pages']['fallbacks']} fell back to feed text",
+        f"{failures(report.feed_failures) if report.feed_failures else str(c['feeds']['failed']) + ' failed'}; "
+        f"pages {c['pages']['fetched']} fetched, {c['pages']['fallbacks']} fell back to feed text"
+        + (f", {failures(c['pages']['failed'])}" if c["pages"]["failed"] else ""),
         *([f"  sitemaps      {m['fetched']:>6} fetched, {m['failed']} failed; {m['urls']} URLs, "
            f"{m['skipped_outside_window']} before the lookback window, {m['skipped_undated']} undated (skipped)"]
           if (m := c.get("sitemaps", {})).get("fetched") or m.get("failed") else []),
-        f"  input items   {c['input_items']:>6}",
+        f"  input items   {c['input_items']:>6}" + ("   nothing new" + (
+            ": the inputs matched no files" if not c["files_matched"] else "") if report.nothing_new else ""),
         f"  articles      {c['articles']:>6}   mentioning NATO {c['articles_mentioning']['nato']}, "
         f"Ukraine {c['articles_mentioning']['ukraine']}",
         f"  duplicates    {c['duplicates']:>6}   ({reasons})",

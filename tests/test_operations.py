@@ -116,7 +116,7 @@ def test_stats_answers_from_the_output(tmp_path, capsys):
     capsys.readouterr()
     assert main(["stats", str(tmp_path), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert sum(r["articles"] for r in data["articles_per_day_and_outlet"]) == 13
+    assert sum(r["articles"] for r in data["articles_per_day_and_outlet"] + data["undated_articles"]) == 13
     assert sum(r["membership_articles"] for r in data["mentions_per_day"]) >= 1
     assert {r["stage"] for r in data["errors_by_stage"]} == {"parse"}
     assert [r["run_id"] for r in data["last_runs"]] == ["stats-run"]

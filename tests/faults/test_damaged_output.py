@@ -159,7 +159,7 @@ def test_stats_leaves_damaged_files_out_and_names_them(damaged, capsys):
     data = json.loads(capsys.readouterr().out)
     assert {d["path"] for d in data["damaged_files"]} == {
         str(planted[k]) for k in ("zero_bytes", "truncated", "other_schema", "bad_pages", "manifest")}
-    assert sum(r["articles"] for r in data["articles_per_day_and_outlet"]) == SAMPLE_ARTICLES + 2
+    assert sum(r["articles"] for r in data["articles_per_day_and_outlet"] + data["undated_articles"]) == SAMPLE_ARTICLES + 2
     assert sum(r["errors"] for r in data["errors_by_stage"]) == 1  # the first run's; the second did not read it
     assert [r["run_id"] for r in data["last_runs"]] == ["first", "second"]
     assert main(["stats", str(output)]) == 0
@@ -191,5 +191,5 @@ def test_stats_binds_an_output_path_with_a_quote_and_a_space(damaged, tmp_path, 
     capsys.readouterr()
     assert main(["stats", str(output), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert sum(r["articles"] for r in data["articles_per_day_and_outlet"]) == SAMPLE_ARTICLES + 1
+    assert sum(r["articles"] for r in data["articles_per_day_and_outlet"] + data["undated_articles"]) == SAMPLE_ARTICLES + 1
     assert len(data["duplicates"]) == SAMPLE_DUPLICATES and "damaged_files" not in data

@@ -17,10 +17,10 @@ def test_help_documents_the_command_and_beam_options():
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--input", "{tmp}/nothing-*.txt", "--output", "{tmp}/out"], "matched no files"),
+    (["--input", "{tmp}/nothing-*.txt", "--output", "{tmp}/out", "--fail-on-no-input"], "matched no files"),
     (["--input", "{samples}/txt/*.txt"], "no output"),
     (["--input", "{samples}/txt/*.txt", "--output", "{tmp}/out", "--runnr=DirectRunner"],
-     "unknown option(s): --runnr"),
+     "unknown option --runnr; did you mean --runner?"),
     (["--input", "{samples}/txt/*.txt", "--output", "{tmp}/file.txt/out"], "is not writable"),
     (["--input", "{samples}/txt/*.txt", "--output", "{tmp}/out", "--config", "{tmp}/bad.yaml"],
      "unknown key 'colour'"),

@@ -88,9 +88,9 @@ def _hints_for(name: str, sidecar: dict) -> tuple:
     return tuple(sorted(hints.items()))
 
 
-def match_inputs(specs: Iterable[str]) -> list[InputFile]:
+def match_inputs(specs: Iterable[str], empty_ok: bool = False) -> list[InputFile]:
     """Every file the input globs name, sorted and without repeats; raises InputError for
-    a glob that matches nothing."""
+    a glob that matches nothing unless ``empty_ok``."""
     found: dict[str, tuple[int, float]] = {}
     for spec in specs:
         patterns = _globstar_variants(_as_pattern(spec))
@@ -100,7 +100,7 @@ def match_inputs(specs: Iterable[str]) -> list[InputFile]:
             raise InputError(f"cannot list input {spec!r}: {exc}") from exc
         files = [m for result in results for m in result.metadata_list
                  if FileSystems.split(m.path)[1] != SIDECAR and not os.path.isdir(m.path)]
-        if not files:
+        if not files and not empty_ok:
             raise InputError(f"input {spec!r} matched no files")
         for meta in files:
             found[meta.path] = (meta.size_in_bytes, meta.last_updated_in_seconds or 0.0)
