@@ -259,15 +259,12 @@ def _locked(exc) -> int:
     return EXIT_LOCKED
 
 
-def _terminate(signum, frame):
-    """SIGTERM (a scheduler stopping the job) unwinds like Ctrl-C: the output lock is released."""
-    raise SystemExit(128 + signum)
-
-
 def _noting(event: threading.Event):
-    """A SIGINT handler that notes the interrupt in ``event``, silences Beam (which would log the
-    interrupt as a failed stage, with a traceback), then raises KeyboardInterrupt as usual."""
+    """A SIGINT or SIGTERM handler (Ctrl-C, or a scheduler stopping the job) that notes the signal
+    in ``event``, silences Beam (which would log the interrupt as a failed stage, with a
+    traceback), then raises KeyboardInterrupt: both unwind the same way, releasing the lock."""
     def interrupt(signum, frame):
+        event.signum = signum
         event.set()
         logging.getLogger("apache_beam").setLevel(logging.CRITICAL + 1)
         raise KeyboardInterrupt
@@ -289,8 +286,8 @@ def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
         config = dataclasses.replace(config, run_id=new_run_id())
     configure_logging(config.log_level, config.log_format, config.run_id)
     in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     interrupted = threading.Event()
+    previous = signal.signal(signal.SIGTERM, _noting(interrupted)) if in_main_thread else None
     previous_int = signal.signal(signal.SIGINT, _noting(interrupted)) if in_main_thread else None
     try:
         report = execute(config, beam_argv, interrupted=interrupted)
@@ -302,7 +299,8 @@ def run_command(args: argparse.Namespace, beam_argv: list[str]) -> int:
         tell(f"newsbeam: error: {exc}")
         return EXIT_FAILED
     except Interrupted as exc:  # the lock is released; staged files are gone or the journal completes them
-        raise KeyboardInterrupt(INTERRUPTED_COMMITTING if exc.committing else INTERRUPTED) from None
+        raise KeyboardInterrupt(INTERRUPTED_COMMITTING if exc.committing else INTERRUPTED,
+                                128 + getattr(interrupted, "signum", signal.SIGINT)) from None
     finally:
         if in_main_thread and previous is not None:
             signal.signal(signal.SIGTERM, previous)
@@ -479,12 +477,13 @@ def main(argv: Optional[list[str]] = None) -> int:
         return _main(argv)
     except KeyboardInterrupt as exc:
         tell(exc.args[0] if exc.args else INTERRUPTED)
+        status = exc.args[1] if len(exc.args) > 1 else EXIT_INTERRUPTED  # 143 after SIGTERM
         if argv is None:  # the command itself, not a caller in Python: threads still waiting on the
             sys.stdout.flush()  # network (a feed fetch) would hold the exit up to their timeouts
             sys.stderr.flush()
             logging.shutdown()
-            os._exit(EXIT_INTERRUPTED)
-        return EXIT_INTERRUPTED
+            os._exit(status)
+        return status
 
 
 def _main(argv: Optional[list[str]] = None) -> int:
