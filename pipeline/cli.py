@@ -375,11 +375,8 @@ def report_command(args: argparse.Namespace, rest: list[str]) -> int:
 def compact_command(args: argparse.Namespace, rest: list[str]) -> int:
     """Compaction holds the output lock (no run commits meanwhile) and first completes any
     commit a run left unfinished, so that it merges whole runs."""
-    from newsbeam.pipeline.compact import CompactError, compact, compact_index
-    from newsbeam.pipeline.lock import LockHeld, OutputLock
-    from newsbeam.pipeline.run import new_run_id, recover_output
+    from newsbeam.pipeline.compact import compact, compact_index
     from newsbeam.pipeline.stats import NotAnOutput, check_output
-    from newsbeam.transforms.write.commit import CommitError
 
     if rest:
         return _fail(f"unexpected argument(s): {' '.join(rest)}")
@@ -389,23 +386,15 @@ def compact_command(args: argparse.Namespace, rest: list[str]) -> int:
         check_output(args.output)
     except NotAnOutput as exc:
         return _fail(str(exc))
-    name = f"compact-{new_run_id()}"
-    try:
-        with OutputLock(args.output, name, "compact", wait_seconds=args.wait_for_lock):
-            recover_output(args.output, name)
-            done = compact(args.output, args.date)
-            index = compact_index(args.output, args.rebuild_index)
-    except LockHeld as exc:
-        return _locked(exc)
-    except (CompactError, CommitError) as exc:
-        return _fail(str(exc))
-    left = [item for item in done if item.get("damaged")]
-    for item in done:
-        if item.get("damaged"):
-            print(f"{item['table']}/{item['partition']}: left as it was, damaged: "
-                  + "; ".join(f"{d['path']}: {d['error']}" for d in item["damaged"]))
-        else:
-            print(f"{item['table']}/{item['partition']}: {item['files']} files -> 1 ({item['rows']} rows)")
+    def work():
+        return compact(args.output, args.date), compact_index(args.output, args.rebuild_index)
+
+    status, result = _under_lock(args, "compact", work)
+    if status is not None:
+        return status
+    done, index = result
+    left = _print_partitions(done, lambda item: f"{item['table']}/{item['partition']}: {item['files']} files -> 1 "
+                                                f"({item['rows']} rows)")
     if index:
         print(f"dedup index: {index['files']} file(s) -> 1 ({index['rows']} rows"
               + (", rebuilt from the tables" if index.get("rebuilt") else "") + ")")
@@ -414,15 +403,41 @@ def compact_command(args: argparse.Namespace, rest: list[str]) -> int:
     return EXIT_USAGE if left else EXIT_OK
 
 
+def _under_lock(args: argparse.Namespace, command: str, work):
+    """(exit status or None, what ``work`` returned): work on an output under its lock, after
+    completing any unfinished commit, as compaction and retagging do."""
+    from newsbeam.pipeline.compact import CompactError
+    from newsbeam.pipeline.lock import LockHeld, OutputLock
+    from newsbeam.pipeline.run import new_run_id, recover_output
+    from newsbeam.transforms.write.commit import CommitError
+
+    name = f"{command}-{new_run_id()}"
+    try:
+        with OutputLock(args.output, name, command, wait_seconds=args.wait_for_lock):
+            recover_output(args.output, name)
+            return None, work()
+    except LockHeld as exc:
+        return _locked(exc), None
+    except (CompactError, CommitError) as exc:
+        return _fail(str(exc)), None
+
+
+def _print_partitions(done: list[dict], line_of) -> list[dict]:
+    """One line per partition rewritten (``line_of``) or left as it was; returns the ones left."""
+    for item in done:
+        if item.get("damaged"):
+            print(f"{item.get('table', 'articles')}/{item['partition']}: left as it was, damaged: "
+                  + "; ".join(f"{d['path']}: {d['error']}" for d in item["damaged"]))
+        else:
+            print(line_of(item))
+    return [item for item in done if item.get("damaged")]
+
+
 def retag_command(args: argparse.Namespace, rest: list[str]) -> int:
     """Retagging holds the output lock and first completes any unfinished commit, as compaction does."""
-    from newsbeam.pipeline.compact import CompactError
     from newsbeam.pipeline.config import DEFAULT_LEXICON
-    from newsbeam.pipeline.lock import LockHeld, OutputLock
     from newsbeam.pipeline.retag import retag
-    from newsbeam.pipeline.run import new_run_id, recover_output
     from newsbeam.transforms.tag.lexicon import LexiconError, lexicon_hash, load_lexicon
-    from newsbeam.transforms.write.commit import CommitError
 
     if rest:
         return _fail(f"unexpected argument(s): {' '.join(rest)}")
@@ -432,24 +447,12 @@ def retag_command(args: argparse.Namespace, rest: list[str]) -> int:
         lexicon = load_lexicon(args.lexicon or str(DEFAULT_LEXICON))
     except LexiconError as exc:
         return _fail(str(exc))
-    name = f"retag-{new_run_id()}"
-    try:
-        with OutputLock(args.output, name, "retag", wait_seconds=args.wait_for_lock):
-            recover_output(args.output, name)
-            done = retag(args.output, lexicon, args.date)
-    except LockHeld as exc:
-        return _locked(exc)
-    except (CompactError, CommitError) as exc:
-        return _fail(str(exc))
-    left = [item for item in done if item.get("damaged")]
-    for item in done:
-        if item.get("damaged"):
-            print(f"articles/{item['partition']}: left as it was, damaged: "
-                  + "; ".join(f"{d['path']}: {d['error']}" for d in item["damaged"]))
-        else:
-            before, after = item["before"], item["after"]
-            print(f"articles/{item['partition']}: {item['rows']} rows retagged; mentioning NATO "
-                  f"{before['nato']} -> {after['nato']}, Ukraine {before['ukraine']} -> {after['ukraine']}")
+    status, done = _under_lock(args, "retag", lambda: retag(args.output, lexicon, args.date))
+    if status is not None:
+        return status
+    left = _print_partitions(done, lambda item: (
+        f"articles/{item['partition']}: {item['rows']} rows retagged; mentioning NATO {item['before']['nato']} -> "
+        f"{item['after']['nato']}, Ukraine {item['before']['ukraine']} -> {item['after']['ukraine']}"))
     print(f"retagged {len(done) - len(left)} partition(s) with lexicon {lexicon_hash(lexicon)}"
           + (f"; left {len(left)} with damaged files (see `newsbeam validate --output`)" if left else ""))
     return EXIT_USAGE if left else EXIT_OK
