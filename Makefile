@@ -29,7 +29,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.throughput
 	$(BIN)/python -m bench.incremental
-	$(BIN)/python -m bench.memory
+	$(BIN)/python -m bench.memory --sizes 5000 10000 20000 50000 200000
 	$(BIN)/python -m bench.jsonl_export
 	$(BIN)/python -m bench.extraction_quality
 	$(BIN)/python -m bench.fetch_throughput
