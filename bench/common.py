@@ -19,6 +19,7 @@ PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 sys.path.insert(0, str(ROOT))
 
 from newsbeam.pipeline.runner import make_runner  # noqa: E402
+from tests.support.procfs import processes  # noqa: E402
 
 
 def _save(items, path):
@@ -47,17 +48,9 @@ def _tree_rss_kb(root: int) -> int:
     """Resident memory of a process and all its descendants, in KiB (Linux /proc)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-            with open(f"/proc/{entry}/statm") as handle:
-                rss[int(entry)] = int(handle.read().split()[1]) * PAGE_KB
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
+    for process in processes():
+        rss[process.pid] = process.rss_pages * PAGE_KB
+        children.setdefault(process.parent, []).append(process.pid)
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()

@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import SAMPLES
 from tests.support.pathological import binary_blob, deep_nesting, huge_markup
+from tests.support.procfs import processes
 from tests.support.site import article_page
 from newsbeam.transforms.extract.page_extractor import ExtractionTimeout, ExtractorCrashed, PageExtractor
 
@@ -20,20 +21,7 @@ PAGES = {f"page-{n}": article_page(f"Meldung {n}", [f"Absatz {n}.{k}: Die Nato u
 
 def extraction_children() -> dict[int, str]:
     """{pid: state} of this process's extraction children, read from /proc as an operator would."""
-    found = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-            with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                command = handle.read()
-        except OSError:
-            continue
-        if int(fields[1]) == os.getpid() and b"page_extractor" in command:
-            found[int(entry)] = fields[0]
-    return found
+    return {p.pid: p.state for p in processes() if p.parent == os.getpid() and b"page_extractor" in p.command}
 
 
 def collect(pages: PageExtractor, keys) -> dict:
