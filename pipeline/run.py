@@ -146,18 +146,20 @@ def _metrics(result) -> tuple[dict, dict]:
     return counters, sums
 
 
-def _read_so_far(running: dict) -> Optional[int]:
-    """Input files read and feeds answered so far, from the metrics of the running pipeline (None
-    before the runner hands it back, which Beam's in-process runner does only when done)."""
+def _read_so_far(running: dict) -> Optional[dict]:
+    """Sources read so far, from the metrics of a running pipeline whose runner reports them while
+    it runs (None before the runner hands the pipeline back)."""
     if "result" not in running:
         return None
     counters, _ = _metrics(running["result"])
-    return sum(counters.get(name, 0) for name in (READ_FILES, FEEDS_FETCHED, FEEDS_NOT_MODIFIED, FEEDS_FAILED))
+    return {progress.SOURCES: sum(counters.get(name, 0) for name in (
+        READ_FILES, FEEDS_FETCHED, FEEDS_NOT_MODIFIED, FEEDS_FAILED))}
 
 
-def _reading(inputs: list, feeds: list) -> str:
-    return " and ".join(what for what in (f"{len(inputs)} files" if inputs else "",
-                                          f"{len(feeds)} feeds" if feeds else "") if what)
+def _reading(plan: Plan) -> str:
+    return ", ".join(f"{count} {what}" for count, what in (
+        (len(plan.inputs), "files"), (len(plan.feeds), "feeds"), (len(plan.sitemaps), "sitemaps"),
+        (len(plan.cc_news), "CC-NEWS files")) if count)
 
 
 def _history_damage(output: str, run_id: str) -> list[dict]:
@@ -349,8 +351,10 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
             pipeline = beam.Pipeline(runner=make_runner(options), options=options)
             _ = pipeline | "IngestNews" >> IngestNews(plan)
             running: dict = {}
-            with progress.polled(progress.wanted(config.log_format), _reading(inputs, feeds),
-                                 len(inputs) + len(feeds), "item", lambda: _read_so_far(running)):
+            shown = progress.wanted(config.log_format)
+            sources = len(inputs) + len(feeds) + len(plan.sitemaps) + len(cc_news)
+            with progress.marks(shown and is_direct(options)) as marked, \
+                    progress.polled(shown, _reading(plan), sources, marked or (lambda: _read_so_far(running))):
                 running["result"] = result = pipeline.run()
                 result.wait_until_finish()
             counters, sums = _metrics(result)

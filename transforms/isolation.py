@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import Generator, Iterable, NamedTuple
+from typing import Generator, Iterable, NamedTuple, Optional
 
 import apache_beam as beam
 from apache_beam.utils.windowed_value import WindowedValue
 
 from newsbeam.transforms.names import ERRORS, ITEMS, counter, errors_metric
+from newsbeam.transforms.progress import FOUND, Marks
 from newsbeam.transforms.records import Article, Document, error_row
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
@@ -56,13 +57,20 @@ def is_error(output) -> bool:
 
 class OutputCounter:
     """Counts one stage's outputs into the run's accounting: error rows by their stage, and,
-    where the stage gives birth to input items, every Document and error row it emits."""
+    where the stage gives birth to input items, every Document and error row it emits.
 
-    def __init__(self, births: bool):
+    It also marks the run's live progress (``transforms.progress``): each Document born, and,
+    where the stage names one, an event per item handled (``progress``)."""
+
+    def __init__(self, births: bool, progress: Optional[str] = None):
         self._births = births
         self._items = counter(ITEMS)
+        self._progress = progress
+        self.marks = Marks()
 
     def count(self, outputs: Iterable) -> None:
+        if self._progress:
+            self.marks.add(self._progress)
         for output in outputs:
             if is_error(output):
                 counter(errors_metric(output.value.stage)).inc()
@@ -70,6 +78,7 @@ class OutputCounter:
                     self._items.inc()
             elif self._births and isinstance(output, Document):
                 self._items.inc()
+                self.marks.add(FOUND)
 
 
 class ItemFn(beam.DoFn):
@@ -79,9 +88,10 @@ class ItemFn(beam.DoFn):
 
     STAGE = ""
     BIRTHS = False
+    PROGRESS: Optional[str] = None  # the progress event of each item handled, if any
 
     def __init__(self):
-        self._counter = OutputCounter(self.BIRTHS)
+        self._counter = OutputCounter(self.BIRTHS, self.PROGRESS)
 
     def handle(self, element, *args, **kwargs) -> Iterable:
         raise NotImplementedError

@@ -1,14 +1,9 @@
-"""Ctrl-C and the progress line, with real processes, real signals and a real pseudo-terminal."""
+"""Ctrl-C and SIGTERM, with real processes and real signals."""
 import json
-import os
-import pty
 import signal
-import struct
 import subprocess
 import sys
-import termios
 import time
-from fcntl import ioctl
 from pathlib import Path
 
 from tests.conftest import SAMPLES, only_manifest
@@ -79,35 +74,6 @@ def test_one_ctrl_c_lets_the_watch_cycle_finish(tmp_path):
     assert process.returncode == 0, err[-2000:]
     assert "finishing cycle 1; press Ctrl-C again to stop now" in err and "stopped after 1 cycle(s)" in err
     assert only_manifest(tmp_path)["status"] == "succeeded"
-
-
-def run_on_a_terminal(*argv: str) -> tuple[int, str]:
-    """``newsbeam ARGV`` with stderr on a pseudo-terminal of 100 x 30; its exit status and what it drew."""
-    leader, follower = pty.openpty()
-    ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-    process = subprocess.Popen([NEWSBEAM, *argv], stdout=subprocess.PIPE, stderr=follower)
-    os.close(follower)
-    drawn = []
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the terminal's other end closed: the process is done
-            break
-        if not chunk:
-            break
-        drawn.append(chunk)
-    os.close(leader)
-    process.communicate(timeout=120)
-    return process.returncode, b"".join(drawn).decode("utf-8", "replace")
-
-
-def test_progress_is_drawn_on_a_terminal(tmp_path):
-    """(Without a terminal there is none: see the Ctrl-C test above and the JSON logs test.)"""
-    status, drawn = run_on_a_terminal("run", "--input", f"{SAMPLES}/txt/*.txt", "--output", str(tmp_path))
-    files = len(list((SAMPLES / "txt").glob("*.txt")))
-    assert status == 0, drawn[-2000:]
-    assert f"{files} files:" in drawn and f"| 0/{files} [" in drawn and f"| {files}/{files} [" in drawn
-    assert "item/s" in drawn  # the rate
 
 
 def test_ctrl_c_during_the_commit_is_completed_by_the_next_run(tmp_path, monkeypatch, capsys):

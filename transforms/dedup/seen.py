@@ -15,6 +15,7 @@ from newsbeam.transforms.dedup.index import HistoryRow, MatchIndex, RunKeys
 from newsbeam.transforms.dedup.keys import url_key
 from newsbeam.transforms.extract.ids import canonical_url
 from newsbeam.transforms.names import ROWS, SKIPPED, counter
+from newsbeam.transforms.progress import DROPPED, Marks
 
 
 def skipped_items(row: HistoryRow, wanted: RunKeys) -> list[int]:
@@ -58,12 +59,14 @@ class _UrlKeysFn(beam.CombineFn):
 class _KeepUnwrittenFn(beam.DoFn):
     def __init__(self):
         self._skipped = counter(SKIPPED)
+        self._marks = Marks()
 
     def process(self, keyed):
         _, grouped = keyed
         documents = list(grouped["document"])
         if list(grouped["written"]):
             self._skipped.inc(len(documents))
+            self._marks.add(DROPPED, len(documents))
             return
         yield from documents
 

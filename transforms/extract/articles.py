@@ -33,6 +33,7 @@ from newsbeam.transforms.names import (ARTICLES, DATE_HINT, DATE_INGESTED, DATE_
 from newsbeam.transforms.parse.fields import line_or_none
 from newsbeam.transforms.parse.html_text import fragment_to_text
 from newsbeam.transforms.parse.timestamps import plausible
+from newsbeam.transforms.progress import EXTRACTED
 from newsbeam.transforms.records import Article, Document, Extracted, RunContext, error_row
 
 PROGRESS_EVERY_SECONDS = 10.0
@@ -92,6 +93,7 @@ class _Stopwatch:
 
 class _ExtractFn(DeferredItemFn):
     STAGE = STAGE_EXTRACT
+    PROGRESS = EXTRACTED
 
     def __init__(self, run: RunContext, settings: ExtractSettings):
         super().__init__()

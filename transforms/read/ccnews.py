@@ -33,6 +33,7 @@ from newsbeam.transforms.isolation import error_type_of
 from newsbeam.transforms.names import (CCNEWS_FILES_DONE, CCNEWS_FILES_FAILED, CCNEWS_RECORDS, DOCUMENTS, ERRORS,
                                        LOG, READ_FILES, STAGE_FETCH, counter)
 from newsbeam.transforms.parse.documents import ParseFn
+from newsbeam.transforms.progress import SOURCES
 from newsbeam.transforms.read.domains import KeepDomains
 from newsbeam.transforms.read.fetcher import FetchError, Fetcher, FetchSettings, Target
 from newsbeam.transforms.read.streams import CHUNK, gunzip_capped
@@ -230,6 +231,7 @@ class _StreamWarcFn(ParseFn):
             row = error_row(source.path, STAGE_FETCH, kind, f"{type(exc).__name__}: {exc}")
             self._counter.count([beam.pvalue.TaggedOutput(ERRORS, row)])
             self._failed_files.inc()
+            self._counter.marks.add(SOURCES)
             yield beam.pvalue.TaggedOutput(ERRORS, row)
             return
         self._stream, records = stream, 0
@@ -248,6 +250,7 @@ class _StreamWarcFn(ParseFn):
             _LOG.warning("CC-NEWS %s: the connection broke after %d bytes (%s); the file is read again whole "
                          "by the next run", source.path, stream.stored_bytes, stream.body.error)
         self._progress(source.path, records, time.monotonic() - started, stream.body.complete)
+        self._counter.marks.add(SOURCES)
 
     def _open(self, source: SourceFile):
         return self._stream

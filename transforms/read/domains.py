@@ -23,6 +23,7 @@ from apache_beam.io.filesystems import FileSystems
 from newsbeam.transforms.isolation import ItemFn
 from newsbeam.transforms.names import (ARTICLES, DOCUMENTS, ERRORS, SKIP_NO_DATE, SKIP_OTHER_DOMAIN,
                                        SKIP_OUTSIDE_WINDOW, SKIPPED_BY, STAGE_EXTRACT, STAGE_PARSE, counter)
+from newsbeam.transforms.progress import DROPPED
 
 MAX_DOMAINS_BYTES = 16 * 1024 * 1024
 
@@ -86,6 +87,7 @@ class _KeepDomainsFn(ItemFn):
             yield document
         else:
             self._skipped.inc()
+            self._counter.marks.add(DROPPED)
 
 
 class _KeepWindowFn(ItemFn):

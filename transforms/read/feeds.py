@@ -33,6 +33,7 @@ from newsbeam.transforms.parse.encoding import DecodeError, decode_bytes
 from newsbeam.transforms.parse.feeds import FeedError, parse_feed
 from newsbeam.transforms.parse.jsonfeed import is_json
 from newsbeam.transforms.isolation import OutputCounter, error_type_of, failure_row
+from newsbeam.transforms.progress import DROPPED, SOURCES
 from newsbeam.transforms.names import (DOCUMENTS, ERRORS, FEEDS_DISCOVERED, FEEDS_ENTRIES, FEEDS_FAILED,
                                        FEEDS_FETCHED, FEEDS_MALFORMED,
                                        FEEDS_NOT_MODIFIED, LOG, PAGES_FAILED, PAGES_FALLBACKS, PAGES_FETCHED,
@@ -67,10 +68,11 @@ class FetchByHostFn(beam.DoFn):
     """
     STAGE = STAGE_FETCH
     BIRTHS = False  # whether the outputs are new input items (a feed's entries are)
+    PROGRESS: Optional[str] = None  # the progress event of each item handled (transforms.progress)
 
     def __init__(self, settings: FetchSettings):
         self._settings = settings
-        self._counter = OutputCounter(self.BIRTHS)
+        self._counter = OutputCounter(self.BIRTHS, self.PROGRESS)
 
     def setup(self):
         self._fetcher = Fetcher(self._settings)
@@ -107,6 +109,7 @@ class FetchByHostFn(beam.DoFn):
 
 class _FetchFeedsFn(FetchByHostFn):
     BIRTHS = True
+    PROGRESS = SOURCES
 
     def __init__(self, settings: FetchSettings, state: dict):
         super().__init__(settings)
@@ -192,6 +195,7 @@ class FetchPagesFn(FetchByHostFn):
             kind = getattr(exc, "kind", None) or ("undecodable" if isinstance(exc, DecodeError) else error_type_of(exc))
             if doc.body:  # the entry's own content stands in for its page
                 return [doc], {PAGES_FAILED + kind: 1, PAGES_FALLBACKS: 1}
+            self._counter.marks.add(DROPPED)  # found with its feed, never reaches extraction
             return ([beam.pvalue.TaggedOutput(ERRORS, error_row(
                 doc.source, STAGE_FETCH, kind, f"{doc.url}: {exc}", "", doc.locator))],
                 {PAGES_FAILED + kind: 1})

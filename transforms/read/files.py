@@ -28,6 +28,7 @@ from newsbeam.transforms.bounded_yaml import YamlError, load_yaml
 from newsbeam.transforms.isolation import ItemFn
 from newsbeam.transforms.names import ERRORS, FILES, READ_BYTES, READ_FILES, STAGE_READ, counter
 from newsbeam.transforms.parse.documents import STREAMED, detect_format
+from newsbeam.transforms.progress import SOURCES
 from newsbeam.transforms.read.streams import gunzip_capped, open_input
 from newsbeam.transforms.records import InputFile, SourceFile, error_row
 
@@ -141,6 +142,7 @@ class _ReadFileFn(ItemFn):
     stage reads it item by item, with a cap per item instead of one per file."""
     STAGE = STAGE_READ
     BIRTHS = True
+    PROGRESS = SOURCES
 
     def __init__(self, max_bytes: int):
         super().__init__()

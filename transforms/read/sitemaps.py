@@ -39,6 +39,7 @@ from newsbeam.transforms.names import (DOCUMENTS, ERRORS, ITEMS, LOG, SITEMAPS_F
                                        STAGE_FETCH, STAGE_PARSE)
 from newsbeam.transforms.parse.sitemap import MAX_BYTES, MAX_URLS, SitemapError, parse_sitemap
 from newsbeam.transforms.parse.timestamps import plausible
+from newsbeam.transforms.progress import SOURCES
 # The feed reader's host-batched, isolated fetching and its page fetch are reused as they are.
 from newsbeam.transforms.read.feeds import FetchByHostFn, FetchPagesFn, by_host
 from newsbeam.transforms.read.fetcher import FetchError, FetchSettings
@@ -98,6 +99,7 @@ class _Walk:
 class _WalkSitemapsFn(FetchByHostFn):
     """A --sitemap URL in; a Document per page URL of the window, error rows, log records out."""
     BIRTHS = True
+    PROGRESS = SOURCES
 
     def __init__(self, settings: FetchSettings, sitemaps: SitemapSettings, now: dt.datetime):
         super().__init__(settings)
