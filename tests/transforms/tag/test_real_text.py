@@ -40,6 +40,7 @@ def test_precision_and_recall_per_language_on_real_sentences(labelled):
         if tally["tp"] + tally["fp"]:
             assert tally["precision"] >= floor, (language, tally["errors"])
         assert tally["trap_fp"] == 0 or language in FLOOR, (language, tally["errors"])
+        assert tally["topic_errors"] == 0, (language, tally["errors"])
 
 
 def test_a_changed_source_is_an_error_not_a_silent_skip(tmp_path, monkeypatch):
