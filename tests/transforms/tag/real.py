@@ -15,7 +15,10 @@ A line: ``{"lang", "ref", "start", "end", "sha1", "mentions": [[entity, start, e
 - ``FILE.json#ID``: the ``articleBody`` of entry ``ID`` of a JSON mapping (the Zyte ground truth);
 - ``FILE.conllu#SENT_ID``: the ``# text`` of one sentence of a Universal Dependencies treebank
   (``tagging_texts/ud/``: news and web text in the languages ../shared has little of; the folder
-  is to be added to ../shared with the treebanks' licences, see ``data/tagging_real_sources.md``).
+  is to be added to ../shared with the treebanks' licences, see ``data/tagging_real_sources.md``);
+- ``FILE.txt#LN``: line N (1-based, without its line break) of a one-sentence-per-line text
+  (``tagging_texts/ntrex/``: the NTREX-128 news test set, one English source and its
+  professional translations, line N of each file the same sentence).
 
 A line whose file is absent is left out (``unavailable`` counts them), so the set grows with
 ../shared. ``NEWSBEAM_SHARED`` points the loader at another copy of ../shared.
@@ -58,6 +61,8 @@ def document(ref: str, encoding: str = "utf-8") -> str:
     full = SHARED / path
     if path.endswith(".conllu"):
         return _treebank(full)[key]
+    if path.endswith(".txt") and key:
+        return _lines(full)[int(key.removeprefix("L")) - 1]
     if key:
         return json.loads(full.read_text(encoding="utf-8"))[key]["articleBody"]
     if path.endswith(".gz"):
@@ -76,6 +81,12 @@ def _treebank(path: Path) -> dict[str, str]:
             elif line.startswith("# text =") and sent_id is not None:
                 texts[sent_id] = line.split("=", 1)[1].strip()
     return texts
+
+
+@lru_cache(maxsize=16)
+def _lines(path: Path) -> list[str]:
+    """The lines of a text file, without their line breaks (CRLF or LF)."""
+    return path.read_text(encoding="utf-8").split("\n")
 
 
 def sentence(entry: dict) -> str:
@@ -116,7 +127,8 @@ def examples() -> list[tuple[str, bool | None, str, set]]:
             continue
         text = sentence(entry)
         if sha1(text) != entry["sha1"]:
-            raise SourceChanged(f"{entry['ref']} [{entry['start']}:{entry['end']}] is not the labelled sentence")
+            where = f" [{entry['start']}:{entry['end']}]" if "start" in entry else ""
+            raise SourceChanged(f"{entry['ref']}{where} is not the labelled sentence")
         gold = set()
         for entity, start, end, surface in entry["mentions"]:
             if text[start:end] != surface:

@@ -40,6 +40,7 @@ def test_precision_and_recall_per_language_on_real_sentences(labelled):
         if tally["tp"] + tally["fp"]:
             assert tally["precision"] >= floor, (language, tally["errors"])
         assert tally["trap_fp"] == 0 or language in FLOOR, (language, tally["errors"])
+        assert tally["topic_errors"] == 0, (language, tally["errors"])
 
 
 def test_a_changed_source_is_an_error_not_a_silent_skip(tmp_path, monkeypatch):
@@ -56,3 +57,24 @@ def test_a_changed_source_is_an_error_not_a_silent_skip(tmp_path, monkeypatch):
     (tmp_path / "seeds" / "a.txt").unlink()
     assert real.examples() == [] and real.unavailable() == {"de": 1}
     real.document.cache_clear()
+
+
+def test_a_line_reference_reads_that_line_of_a_one_sentence_per_line_file(tmp_path, monkeypatch):
+    folder = tmp_path / "tagging_texts" / "ntrex"
+    folder.mkdir(parents=True)
+    (folder / "t.fra.txt").write_bytes("Premier.\r\nL’OTAN se réunit.\r\nTroisième.\r\n".encode("utf-8"))
+    line = ('{"lang": "fr", "ref": "tagging_texts/ntrex/t.fra.txt#L2", "sha1": "%s", '
+            '"mentions": [["nato", 2, 6, "OTAN"]], "topic": null}\n' % real.sha1("L’OTAN se réunit."))
+    (tmp_path / "labels.jsonl").write_text(line, encoding="utf-8")
+    monkeypatch.setattr(real, "SHARED", tmp_path)
+    monkeypatch.setattr(real, "LABELS", tmp_path / "labels.jsonl")
+    real.document.cache_clear()
+    real._lines.cache_clear()
+    assert real.examples() == [("fr", None, "L’OTAN se réunit.", {("nato", 2, 6)})]
+    (folder / "t.fra.txt").write_bytes("Premier.\r\nAutre chose.\r\n".encode("utf-8"))
+    real.document.cache_clear()
+    real._lines.cache_clear()
+    with pytest.raises(real.SourceChanged):
+        real.examples()
+    real.document.cache_clear()
+    real._lines.cache_clear()
