@@ -100,8 +100,8 @@ def bare_local(paths: list[Path]) -> tuple[int, float]:
 
 
 def measure(warcs: list[bytes], local: bool, extra_args: list[str]) -> dict:
-    """The bare loop, then newsbeam, over the same files: (pages, bare seconds, newsbeam seconds,
-    newsbeam peak MiB, newsbeam's manifest)."""
+    """The bare loop, then newsbeam, over the same files: the pages, the bare loop's seconds, and
+    newsbeam's wall seconds, peak MiB and manifest."""
     with Site() as site, tempfile.TemporaryDirectory() as tmp:
         output = Path(tmp) / "out"
         if local:
