@@ -50,7 +50,8 @@ class IngestNews(beam.PTransform):
             errors += [read[ERRORS], parsed[ERRORS]]
         if plan.feeds:
             fetched = pbegin | "ReadFeeds" >> ReadFeeds(plan.feeds, plan.fetch, plan.feed_state,
-                                                        unfetched=SkipWrittenUrls(plan.output))
+                                                        unfetched=SkipWrittenUrls(plan.output),
+                                                        only_domains=plan.only_domains)
             documents.append(fetched[DOCUMENTS])
             errors.append(fetched[ERRORS])
             _ = fetched[LOG] | "FeedLog" >> WriteRunLog(plan.output, run.run_id, FEEDS_LOG)

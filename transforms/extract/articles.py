@@ -35,6 +35,7 @@ from newsbeam.transforms.parse.html_text import fragment_to_text
 from newsbeam.transforms.parse.timestamps import plausible
 from newsbeam.transforms.progress import EXTRACTED
 from newsbeam.transforms.records import Article, Document, Extracted, RunContext, error_row
+from newsbeam.transforms.runners import runs_locally
 
 PROGRESS_EVERY_SECONDS = 10.0
 DETECT_MIN_CHARS = 200  # below this, a source's declared language is more reliable than detection
@@ -65,10 +66,8 @@ def default_processes(pipeline: beam.Pipeline) -> int:
     ``--direct_num_workers=2`` on 2 cores), so that they never outnumber the cores; on a distributed
     runner, 1, since it already runs a worker per core."""
     from apache_beam.options.pipeline_options import DirectOptions
-    from apache_beam.runners.direct.direct_runner import BundleBasedDirectRunner, SwitchingDirectRunner
-    from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
-    if not isinstance(pipeline.runner, (FnApiRunner, SwitchingDirectRunner, BundleBasedDirectRunner)):
+    if not runs_locally(pipeline):
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     workers = pipeline.options.view_as(DirectOptions).direct_num_workers or cores  # 0: one per core

@@ -38,6 +38,7 @@ from newsbeam.transforms.read.domains import KeepDomains
 from newsbeam.transforms.read.fetcher import FetchError, Fetcher, FetchSettings, Target
 from newsbeam.transforms.read.streams import CHUNK, gunzip_capped
 from newsbeam.transforms.records import InputFile, SourceFile, error_row
+from newsbeam.transforms.runners import runs_locally
 
 DEFAULT_BASE_URL = "https://data.commoncrawl.org/"
 LISTING = "crawl-data/CC-NEWS/{year:04d}/{month:02d}/warc.paths.gz"
@@ -270,8 +271,9 @@ class _StreamWarcFn(ParseFn):
 
 class ReadCcNews(beam.PTransform):
     """CC-NEWS WARC files (InputFiles named by URL) in; ``documents``, ``errors`` and ``log`` (the
-    files read to their end) out. Files are spread over the workers, one file a unit of work,
-    and their records spread again so extraction is not held to the worker that read them."""
+    files read to their end) out. Files are spread over the workers, one file a unit of work; on
+    a distributed runner their records are spread again, so that extraction is not held to the
+    worker that read them."""
 
     def __init__(self, files: tuple, max_item_bytes: int, settings: FetchSettings,
                  only_domains: frozenset = frozenset()):
@@ -294,5 +296,8 @@ class ReadCcNews(beam.PTransform):
             kept = documents | "OnlyDomains" >> KeepDomains(self._domains)
             documents = kept[DOCUMENTS]
             errors.append(kept[ERRORS])
-        return {DOCUMENTS: documents | "SpreadRecords" >> beam.Reshuffle(),
-                ERRORS: errors | "AllErrors" >> beam.Flatten(), LOG: read[LOG]}
+        if not runs_locally(pbegin.pipeline):
+            # A local runner would hold every record of every file in memory here, and extract none
+            # before the last file is read; its workers already share the files among them.
+            documents = documents | "SpreadRecords" >> beam.Reshuffle()
+        return {DOCUMENTS: documents, ERRORS: errors | "AllErrors" >> beam.Flatten(), LOG: read[LOG]}

@@ -8,8 +8,9 @@ included); an article whose date is unknown is left out, since it cannot be plac
 
 Both run on every source alike (files, feeds, web archives). An item left out is a counted skip,
 by reason (``skip.other_domain``, ``skip.published_outside_window``, ``skip.published_unknown``),
-so the run's accounting still adds up. The domain check runs before extraction, where it saves
-the most; the window after it, where a page's own date is known.
+so the run's accounting still adds up. The domain check runs before extraction, and for a feed
+entry before its page is fetched, where it saves the most; the window after extraction, where a
+page's own date is known.
 """
 from __future__ import annotations
 

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import apache_beam as beam
 
 from newsbeam.transforms.read.discover import discover_feeds
+from newsbeam.transforms.read.domains import KeepDomains
 from newsbeam.transforms.read.feed_state import state_key
 from newsbeam.transforms.read.fetcher import FetchError, Fetcher, FetchSettings
 from newsbeam.transforms.parse.encoding import DecodeError, decode_bytes
@@ -218,15 +219,18 @@ class ReadFeeds(beam.PTransform):
 
     ``unfetched``, when given, is applied to the entries before their pages are fetched: a
     transform that keeps only the entries whose page is still wanted (the run passes one that
-    drops, and counts as skipped, the entries whose canonical URL the output already has)."""
+    drops, and counts as skipped, the entries whose canonical URL the output already has).
+    With ``only_domains``, an entry whose link is on another domain is a counted skip before
+    that, and its page is never requested."""
 
     def __init__(self, feeds: list[FeedSpec], settings: FetchSettings, state: dict,
-                 unfetched: beam.PTransform | None = None):
+                 unfetched: beam.PTransform | None = None, only_domains: frozenset = frozenset()):
         super().__init__()
         self._feeds = feeds
         self._settings = settings
         self._state = state
         self._unfetched = unfetched
+        self._domains = frozenset(only_domains)
 
     def expand(self, pbegin):
         key, group, batch = by_host("Feeds")
@@ -238,10 +242,15 @@ class ReadFeeds(beam.PTransform):
         if not self._settings.fetch_pages:
             return {DOCUMENTS: feeds[DOCUMENTS], ERRORS: feeds[ERRORS], LOG: feeds[LOG]}
         linked = feeds[DOCUMENTS] | "HasPage" >> beam.Partition(lambda doc, _: 0 if doc.url else 1, 2)
-        wanted = linked[0] | "NotYetWritten" >> self._unfetched if self._unfetched else linked[0]
+        wanted, errors = linked[0], [feeds[ERRORS]]
+        if self._domains:
+            kept = wanted | "OnlyDomains" >> KeepDomains(self._domains)
+            wanted = kept[DOCUMENTS]
+            errors.append(kept[ERRORS])
+        wanted = wanted | "NotYetWritten" >> self._unfetched if self._unfetched else wanted
         key, group, batch = by_host("Pages")
         pages = (wanted | key | group | batch
                  | "FetchPages" >> beam.ParDo(FetchPagesFn(self._settings)).with_outputs(ERRORS, main=DOCUMENTS))
         documents = (pages[DOCUMENTS], linked[1]) | "AllEntries" >> beam.Flatten()
-        errors = (feeds[ERRORS], pages[ERRORS]) | "AllFetchErrors" >> beam.Flatten()
+        errors = (*errors, pages[ERRORS]) | "AllFetchErrors" >> beam.Flatten()
         return {DOCUMENTS: documents, ERRORS: errors, LOG: feeds[LOG]}

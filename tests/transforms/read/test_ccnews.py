@@ -17,10 +17,10 @@ from newsbeam.transforms.parse.warc import Capture, read_records
 from newsbeam.transforms.read.ccnews import DateRange, StreamingFetcher, paths_in
 from newsbeam.transforms.read.domains import in_domains
 from newsbeam.transforms.read.fetcher import FetchSettings
-from tests.conftest import check_accounting, manifests, rows, run_newsbeam
+from tests.conftest import check_accounting, manifests, only_manifest, rows, run_newsbeam
 from tests.support.ccnews_mirror import Mirror, news_warc, warc_path
-from tests.support.site import Site
-from tests.support.warc_files import Warc
+from tests.support.site import Site, article_page
+from tests.support.warc_files import TEXT, Warc
 
 FAST_RETRIES = {"fetch": {"retries": 1, "backoff_base": 0.01, "per_host_delay": 0.0}}
 
@@ -173,6 +173,32 @@ def test_a_warc_body_is_read_as_it_arrives_never_whole(tmp_path):
     assert [o.url for o in outcomes if isinstance(o, Capture)] == ["https://a.example/last"]
     assert stream.body.complete and stream.stored_bytes == len(data)
     assert peak < 8 << 20, peak  # a few chunks and one record, not the 24 MB file
+
+
+def _backfill_peak_bytes(tmp: Path, pages: int) -> int:
+    """Peak Python memory of an in-process backfill of one WARC file of ``pages`` 1 MB pages."""
+    padding = "<!-- " + "x" * (1 << 20) + " -->"
+    warc = Warc().warcinfo()
+    for n in range(pages):
+        html = article_page(f"Story {n}", [f"{TEXT} {n} {i}." for i in range(3)])
+        warc.response(f"https://a.example/{n}", html.replace("<body>", "<body>" + padding).encode())
+    with Site() as site:
+        mirror = Mirror(site)
+        mirror.add_warc(warc_path("20250601100000"), warc.data)
+        tracemalloc.start()
+        try:
+            assert _run(mirror, tmp / f"out{pages}", "2025-06-01") == 0
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    counts = only_manifest(tmp / f"out{pages}")["counts"]
+    assert counts["articles"] + counts["duplicates"] == pages
+    return peak
+
+
+def test_a_backfill_on_the_local_runner_holds_records_in_flight_not_the_whole_archive(tmp_path):
+    grown = _backfill_peak_bytes(tmp_path, 42) - _backfill_peak_bytes(tmp_path, 2)
+    assert grown < 20 << 20, grown  # 40 MB more pages: ~10 MB; held whole between stages (a Reshuffle), ~90 MB
 
 
 def test_a_host_is_in_a_domain_or_below_it_never_beside_it():

@@ -140,3 +140,22 @@ def test_every_bad_server_case_ends_as_the_right_row(tmp_path):
     assert manifest["counts"]["pages"]["failed"] == {"http_404": 4, "robots_disallowed": 1}
     assert manifest["counts"]["pages"]["fallbacks"] == 4
     assert manifest["counts"]["errors_by_stage"]["fetch"] == 6
+
+
+def test_an_entry_on_a_domain_not_listed_is_a_counted_skip_and_its_page_is_never_requested(tmp_path):
+    output, domains = tmp_path / "out", tmp_path / "outlets.txt"
+    domains.write_text("127.0.0.1\n")
+    with Site() as site:
+        listed = add_articles(site, "in", 1)
+        other = add_articles(site, "out", 2)
+        for entry in other:  # the same server, under a host name that is not listed
+            entry["link"] = entry["link"].replace("127.0.0.1", "localhost")
+        site.add("/feed.xml", rss(listed + other))
+        config = tmp_path / "feeds.yaml"
+        config.write_text(yaml.safe_dump({"feeds": [site.url("/feed.xml")], "fetch": FAST_FETCH}))
+        assert run_newsbeam("--config", config, "--output", output, "--only-domains", domains) == 0
+        assert len(site.hits_of("/in/article-0.html")) == 1
+        assert site.hits_of("/out/article-0.html") == [] and site.hits_of("/out/article-1.html") == []
+    counts = check_accounting(output)["counts"]
+    assert counts["articles"] == 1 and counts["skipped_by_reason"]["other_domain"] == 2
+    assert counts["input_items"] == 3 and counts["skipped"] == 2
