@@ -63,7 +63,8 @@ class IngestNews(beam.PTransform):
             _ = streamed[LOG] | "CcNewsLog" >> WriteRunLog(plan.output, run.run_id, CCNEWS_LOG)
         if plan.sitemaps:
             walked = pbegin | "ReadSitemaps" >> ReadSitemaps(plan.sitemaps, plan.fetch, plan.sitemap_settings,
-                                                             run.ingested_at, unfetched=SkipWrittenUrls(plan.output))
+                                                             run.ingested_at, unfetched=SkipWrittenUrls(plan.output),
+                                                             only_domains=plan.only_domains)
             documents.append(walked[DOCUMENTS])
             errors.append(walked[ERRORS])
             _ = walked[LOG] | "SitemapLog" >> WriteRunLog(plan.output, run.run_id, SITEMAPS_LOG)

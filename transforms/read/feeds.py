@@ -206,6 +206,19 @@ class FetchPagesFn(FetchByHostFn):
         return [page], {PAGES_FETCHED: 1}
 
 
+def still_wanted(documents, domains: frozenset, unfetched: beam.PTransform | None):
+    """(documents, [errors]): the documents whose page is still to be fetched: on a listed domain
+    (``--only-domains``), then those ``unfetched`` keeps; the others are counted skips."""
+    errors = []
+    if domains:
+        kept = documents | "OnlyDomains" >> KeepDomains(domains)
+        documents = kept[DOCUMENTS]
+        errors.append(kept[ERRORS])
+    if unfetched is not None:
+        documents = documents | "NotYetWritten" >> unfetched
+    return documents, errors
+
+
 def by_host(label: str):
     return (f"KeyByHost{label}" >> beam.Map(lambda item: (_host(item.url), item)),
             f"GroupByHost{label}" >> beam.GroupByKey(),
@@ -242,12 +255,8 @@ class ReadFeeds(beam.PTransform):
         if not self._settings.fetch_pages:
             return {DOCUMENTS: feeds[DOCUMENTS], ERRORS: feeds[ERRORS], LOG: feeds[LOG]}
         linked = feeds[DOCUMENTS] | "HasPage" >> beam.Partition(lambda doc, _: 0 if doc.url else 1, 2)
-        wanted, errors = linked[0], [feeds[ERRORS]]
-        if self._domains:
-            kept = wanted | "OnlyDomains" >> KeepDomains(self._domains)
-            wanted = kept[DOCUMENTS]
-            errors.append(kept[ERRORS])
-        wanted = wanted | "NotYetWritten" >> self._unfetched if self._unfetched else wanted
+        wanted, errors = still_wanted(linked[0], self._domains, self._unfetched)
+        errors.append(feeds[ERRORS])
         key, group, batch = by_host("Pages")
         pages = (wanted | key | group | batch
                  | "FetchPages" >> beam.ParDo(FetchPagesFn(self._settings)).with_outputs(ERRORS, main=DOCUMENTS))

@@ -41,7 +41,7 @@ from newsbeam.transforms.parse.sitemap import MAX_BYTES, MAX_URLS, SitemapError,
 from newsbeam.transforms.parse.timestamps import plausible
 from newsbeam.transforms.progress import SOURCES
 # The feed reader's host-batched, isolated fetching and its page fetch are reused as they are.
-from newsbeam.transforms.read.feeds import FetchByHostFn, FetchPagesFn, by_host
+from newsbeam.transforms.read.feeds import FetchByHostFn, FetchPagesFn, by_host, still_wanted
 from newsbeam.transforms.read.fetcher import FetchError, FetchSettings
 from newsbeam.transforms.records import Document, error_row
 from newsbeam.transforms.redact import redact_url
@@ -230,17 +230,19 @@ def _requested(source_and_count) -> dict:
 class ReadSitemaps(beam.PTransform):
     """--sitemap URLs in; ``documents`` (pages fetched), ``errors`` and ``log`` out.
 
-    ``unfetched``, as for ReadFeeds, keeps only the page URLs still wanted (the run passes
-    one that drops, and counts as skipped, the URLs the output already has)."""
+    ``unfetched`` and ``only_domains``, as for ReadFeeds, keep only the page URLs still wanted
+    (the run passes one that drops, and counts as skipped, the URLs the output already has); the
+    others are never requested."""
 
     def __init__(self, specs: list[SitemapSpec], settings: FetchSettings, sitemaps: SitemapSettings,
-                 now: dt.datetime, unfetched: beam.PTransform | None = None):
+                 now: dt.datetime, unfetched: beam.PTransform | None = None, only_domains: frozenset = frozenset()):
         super().__init__()
         self._specs = specs
         self._settings = settings
         self._sitemaps = sitemaps
         self._now = now
         self._unfetched = unfetched
+        self._domains = frozenset(only_domains)
 
     def expand(self, pbegin):
         key, group, batch = by_host("Sitemaps")
@@ -249,7 +251,7 @@ class ReadSitemaps(beam.PTransform):
                   | key | group | batch
                   | "WalkSitemaps" >> beam.ParDo(_WalkSitemapsFn(self._settings, self._sitemaps, self._now))
                   .with_outputs(ERRORS, LOG, main=DOCUMENTS))
-        wanted = walked[DOCUMENTS] | "NotYetWritten" >> self._unfetched if self._unfetched else walked[DOCUMENTS]
+        wanted, skipped_errors = still_wanted(walked[DOCUMENTS], self._domains, self._unfetched)
         requested = (wanted
                      | "BySitemap" >> beam.Map(lambda doc: (doc.source, 1))
                      | "CountBySitemap" >> beam.CombinePerKey(sum)
@@ -258,18 +260,19 @@ class ReadSitemaps(beam.PTransform):
         pages = (wanted | key | group | batch
                  | "FetchSitemapPages" >> beam.ParDo(FetchPagesFn(self._settings)).with_outputs(ERRORS,
                                                                                                  main=DOCUMENTS))
-        errors = (walked[ERRORS], pages[ERRORS]) | "SitemapErrors" >> beam.Flatten()
+        errors = (walked[ERRORS], *skipped_errors, pages[ERRORS]) | "SitemapErrors" >> beam.Flatten()
         log = (walked[LOG], requested) | "SitemapLog" >> beam.Flatten()
         return {DOCUMENTS: pages[DOCUMENTS], ERRORS: errors, LOG: log}
 
 
 def sitemap_records(log: list[dict]) -> list[dict]:
     """The run log as the manifest shows it: one record per sitemap visited, with the number of
-    its page URLs that were fetched (those of the window that the output did not have yet)."""
+    its page URLs that were fetched (those of the window that the output did not have yet, on a
+    listed domain) and of those skipped."""
     requested = {record["url"]: record["pages_requested"] for record in log if "pages_requested" in record}
     records = [record for record in log if "pages_requested" not in record]
     for record in records:
         if record.get("status") == "fetched" and not record.get("index"):
             record["pages_requested"] = requested.get(record["url"], 0)
-            record["skipped_written"] = record["in_window"] - record["pages_requested"]
+            record["skipped"] = record["in_window"] - record["pages_requested"]  # written before, or another domain
     return sorted(records, key=lambda r: (r.get("root", ""), r.get("depth", -1), r["url"]))

@@ -82,7 +82,7 @@ def test_news_sitemap_gives_title_and_date_and_only_the_window_is_fetched(tmp_pa
     assert record | {"root": None} == {
         "root": None, "url": url, "parent": None, "depth": 0, "status": "fetched", "index": False, "urls": 3,
         "in_window": 2, "skipped_outside_window": 1, "skipped_undated": 0, "invalid": 0, "pages_requested": 2,
-        "skipped_written": 0}
+        "skipped": 0}
     articles = sorted(rows(tmp_path / "out", "articles"), key=lambda a: a["url"])
     assert [a["title"] for a in articles] == ["Erste Meldung", "Zweite Meldung"]
     assert [str(a["date"]) for a in articles] == [ago(0.5)[:10], ago(2)[:10]]
@@ -135,7 +135,7 @@ def test_a_second_run_never_fetches_the_pages_already_written(tmp_path):
     assert fetched == ["/s/new.html"]
     assert (second["counts"]["input_items"], second["counts"]["articles"], second["counts"]["skipped"]) == (4, 1, 3)
     (record,) = second["sitemaps"]
-    assert (record["in_window"], record["pages_requested"], record["skipped_written"]) == (4, 1, 3)
+    assert (record["in_window"], record["pages_requested"], record["skipped"]) == (4, 1, 3)
 
 
 def test_limits_guard_and_robots_each_cost_an_error_row_and_the_rest_is_read(tmp_path):
@@ -205,3 +205,20 @@ def test_bad_sitemap_config_names_the_key(tmp_path, key, value, expected):
     path.write_text(yaml.safe_dump({key: value}))
     with pytest.raises(ConfigError, match=expected):
         read_config_file(str(path))
+
+
+def test_a_page_on_a_domain_not_listed_is_a_counted_skip_and_never_requested(tmp_path):
+    output, domains = tmp_path / "out", tmp_path / "outlets.txt"
+    domains.write_text("127.0.0.1\n")
+    with Site() as site:
+        listed = page(site, "/in.html", 1)
+        other = page(site, "/out.html", 2).replace("127.0.0.1", "localhost")  # same server, a name not listed
+        site.add("/sitemap.xml", plain((listed, ago(0)), (other, ago(0))))
+        config = tmp_path / "sitemaps.yaml"
+        config.write_text(yaml.safe_dump({"sitemaps": [site.url("/sitemap.xml")], "fetch": FAST_FETCH}))
+        assert run_newsbeam("--config", config, "--output", output, "--only-domains", domains) == 0
+        assert len(site.hits_of("/in.html")) == 1 and site.hits_of("/out.html") == []
+    manifest = check_accounting(output)
+    assert manifest["counts"]["articles"] == 1 and manifest["counts"]["skipped_by_reason"]["other_domain"] == 1
+    (record,) = manifest["sitemaps"]
+    assert (record["in_window"], record["pages_requested"], record["skipped"]) == (2, 1, 1)
