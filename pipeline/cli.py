@@ -267,7 +267,7 @@ def _noting(event: threading.Event):
         event.signum = signum
         event.set()
         logging.getLogger("apache_beam").setLevel(logging.CRITICAL + 1)
-        raise KeyboardInterrupt
+        raise KeyboardInterrupt(INTERRUPTED, 128 + signum)  # its status, wherever it is caught
     return interrupt
 
 
@@ -474,15 +474,19 @@ def validate_command(args: argparse.Namespace, rest: list[str]) -> int:
     return EXIT_OK if all(valid for valid, _ in results) else EXIT_USAGE
 
 
-def main(argv: Optional[list[str]] = None) -> int:
-    """The command; Ctrl-C anywhere outside a run's pipeline and commit stops it with one line, status 130."""
+def main(argv: Optional[list[str]] = None, process: Optional[bool] = None) -> int:
+    """The command; Ctrl-C anywhere outside a run's pipeline and commit stops it with one line, status
+    130 (143 after SIGTERM). ``process``: this call is the whole process (the default when ``argv`` is
+    None, as for the ``newsbeam`` script), so a stop ends it at once with that status."""
     try:
         return _main(argv)
     except KeyboardInterrupt as exc:
         tell(exc.args[0] if exc.args else INTERRUPTED)
-        status = exc.args[1] if len(exc.args) > 1 else EXIT_INTERRUPTED  # 143 after SIGTERM
-        if argv is None:  # the command itself, not a caller in Python: threads still waiting on the
-            sys.stdout.flush()  # network (a feed fetch) would hold the exit up to their timeouts
+        status = exc.args[1] if len(exc.args) > 1 else EXIT_INTERRUPTED
+        if argv is None if process is None else process:
+            # Not a caller in Python: threads still waiting on the network (a feed fetch) would hold
+            # the exit up to their timeouts, and the interpreter's shutdown could be interrupted again.
+            sys.stdout.flush()
             sys.stderr.flush()
             logging.shutdown()
             os._exit(status)

@@ -80,15 +80,16 @@ def unwritable_message(target: str) -> Optional[str]:
             f"or make it writable for uid {os.getuid()} (Kubernetes: securityContext.fsGroup).")
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: Optional[list[str]] = None, process: bool = False) -> int:
+    """``process``: this call is the whole process (the image's command), as for ``cli.main``."""
     argv = sys.argv[1:] if argv is None else argv
     target = folder_to_write(argv)
     message = unwritable_message(target) if target else None
     if message:
         print(message, file=sys.stderr)
         return EXIT_USAGE
-    return newsbeam(argv)
+    return newsbeam(argv, process=process)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(process=True))

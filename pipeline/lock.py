@@ -463,8 +463,22 @@ class OutputLock:
         self._version = None
 
     def __enter__(self) -> "OutputLock":
-        self.acquire()
+        try:
+            self.acquire()
+        except BaseException:  # a Ctrl-C or SIGTERM part-way: a lock already written is not left behind
+            self._abandon()
+            raise
         return self
+
+    def _abandon(self) -> None:
+        if self._version is None and self._store is not None:
+            try:  # written, but the interrupt came before its version was known: ours by its token
+                found = self._store.read()
+                if found is not None and (found.record or {}).get("token") == self._token:
+                    self._version = found.version
+            except Exception:  # noqa: BLE001 - the lock goes stale and is taken over later
+                pass
+        self.release()
 
     def __exit__(self, *exc) -> None:
         self.release()

@@ -380,6 +380,11 @@ def test_sigterm_to_the_image_entrypoint_stops_a_run_at_once_and_releases_the_lo
     while time.monotonic() < deadline and not (pid_1 := children.read_text().split()):
         time.sleep(0.01)
     assert pid_1, "the entrypoint did not start"
+    # tini has set up its signal handling once it has started its child: before that, as PID 1 with
+    # no handler yet, the kernel drops a SIGTERM (a race of the test, not of the image)
+    command = Path(f"/proc/{pid_1[0]}/task/{pid_1[0]}/children")
+    while time.monotonic() < deadline and not command.read_text().split():
+        time.sleep(0.01)
     while moment == "running" and time.monotonic() < deadline and not (data / "_lock.json").exists():
         time.sleep(0.05)
     assert moment == "starting" or (data / "_lock.json").exists()
