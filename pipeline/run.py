@@ -156,10 +156,18 @@ def _read_so_far(running: dict) -> Optional[dict]:
         READ_FILES, FEEDS_FETCHED, FEEDS_NOT_MODIFIED, FEEDS_FAILED))}
 
 
+def _source_counts(plan: Plan) -> tuple:
+    return ((len(plan.inputs), "files"), (len(plan.feeds), "feeds"), (len(plan.sitemaps), "sitemaps"),
+            (len(plan.cc_news), "CC-NEWS files"))
+
+
+def _sources(plan: Plan) -> int:
+    return sum(count for count, _ in _source_counts(plan))
+
+
 def _reading(plan: Plan) -> str:
-    return ", ".join(f"{count} {what}" for count, what in (
-        (len(plan.inputs), "files"), (len(plan.feeds), "feeds"), (len(plan.sitemaps), "sitemaps"),
-        (len(plan.cc_news), "CC-NEWS files")) if count)
+    """'3 files, 2 feeds': what the progress line counts."""
+    return ", ".join(f"{count} {what}" for count, what in _source_counts(plan) if count)
 
 
 def _history_damage(output: str, run_id: str) -> list[dict]:
@@ -352,9 +360,8 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
             _ = pipeline | "IngestNews" >> IngestNews(plan)
             running: dict = {}
             shown = progress.wanted(config.log_format)
-            sources = len(inputs) + len(feeds) + len(plan.sitemaps) + len(cc_news)
             with progress.marks(shown and is_direct(options)) as marked, \
-                    progress.polled(shown, _reading(plan), sources, marked or (lambda: _read_so_far(running))):
+                    progress.polled(shown, _reading(plan), _sources(plan), marked or (lambda: _read_so_far(running))):
                 running["result"] = result = pipeline.run()
                 result.wait_until_finish()
             counters, sums = _metrics(result)
