@@ -50,8 +50,7 @@ class IngestNews(beam.PTransform):
             errors += [read[ERRORS], parsed[ERRORS]]
         if plan.feeds:
             fetched = pbegin | "ReadFeeds" >> ReadFeeds(plan.feeds, plan.fetch, plan.feed_state,
-                                                        unfetched=SkipWrittenUrls(plan.output),
-                                                        only_domains=plan.only_domains)
+                                                        unfetched=SkipWrittenUrls(plan.output))
             documents.append(fetched[DOCUMENTS])
             errors.append(fetched[ERRORS])
             _ = fetched[LOG] | "FeedLog" >> WriteRunLog(plan.output, run.run_id, FEEDS_LOG)

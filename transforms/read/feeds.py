@@ -27,7 +27,6 @@ from urllib.parse import urlsplit
 import apache_beam as beam
 
 from newsbeam.transforms.read.discover import discover_feeds
-from newsbeam.transforms.read.domains import KeepDomains
 from newsbeam.transforms.read.feed_state import state_key
 from newsbeam.transforms.read.fetcher import FetchError, Fetcher, FetchSettings
 from newsbeam.transforms.parse.encoding import DecodeError, decode_bytes
@@ -196,7 +195,7 @@ class FetchPagesFn(FetchByHostFn):
             kind = getattr(exc, "kind", None) or ("undecodable" if isinstance(exc, DecodeError) else error_type_of(exc))
             if doc.body:  # the entry's own content stands in for its page
                 return [doc], {PAGES_FAILED + kind: 1, PAGES_FALLBACKS: 1}
-            self._counter.marks.add(DROPPED)  # found with its feed, never reaches extraction
+            self._counter.mark(DROPPED)  # found with its feed, never reaches extraction
             return ([beam.pvalue.TaggedOutput(ERRORS, error_row(
                 doc.source, STAGE_FETCH, kind, f"{doc.url}: {exc}", "", doc.locator))],
                 {PAGES_FAILED + kind: 1})
@@ -204,19 +203,6 @@ class FetchPagesFn(FetchByHostFn):
         page = dataclasses.replace(doc, url=response.url, body=html, body_format="html", text_source="page",
                                    alternatives=own + doc.alternatives)
         return [page], {PAGES_FETCHED: 1}
-
-
-def still_wanted(documents, domains: frozenset, unfetched: beam.PTransform | None):
-    """(documents, [errors]): the documents whose page is still to be fetched: on a listed domain
-    (``--only-domains``), then those ``unfetched`` keeps; the others are counted skips."""
-    errors = []
-    if domains:
-        kept = documents | "OnlyDomains" >> KeepDomains(domains)
-        documents = kept[DOCUMENTS]
-        errors.append(kept[ERRORS])
-    if unfetched is not None:
-        documents = documents | "NotYetWritten" >> unfetched
-    return documents, errors
 
 
 def by_host(label: str):
@@ -233,17 +219,16 @@ class ReadFeeds(beam.PTransform):
     ``unfetched``, when given, is applied to the entries before their pages are fetched: a
     transform that keeps only the entries whose page is still wanted (the run passes one that
     drops, and counts as skipped, the entries whose canonical URL the output already has).
-    With ``only_domains``, an entry whose link is on another domain is a counted skip before
-    that, and its page is never requested."""
+    ``--only-domains`` is applied after the fetch, to the page's final address: aggregators and
+    outlets link entries through redirectors on other hosts."""
 
     def __init__(self, feeds: list[FeedSpec], settings: FetchSettings, state: dict,
-                 unfetched: beam.PTransform | None = None, only_domains: frozenset = frozenset()):
+                 unfetched: beam.PTransform | None = None):
         super().__init__()
         self._feeds = feeds
         self._settings = settings
         self._state = state
         self._unfetched = unfetched
-        self._domains = frozenset(only_domains)
 
     def expand(self, pbegin):
         key, group, batch = by_host("Feeds")
@@ -255,11 +240,10 @@ class ReadFeeds(beam.PTransform):
         if not self._settings.fetch_pages:
             return {DOCUMENTS: feeds[DOCUMENTS], ERRORS: feeds[ERRORS], LOG: feeds[LOG]}
         linked = feeds[DOCUMENTS] | "HasPage" >> beam.Partition(lambda doc, _: 0 if doc.url else 1, 2)
-        wanted, errors = still_wanted(linked[0], self._domains, self._unfetched)
-        errors.append(feeds[ERRORS])
+        wanted = linked[0] | "NotYetWritten" >> self._unfetched if self._unfetched else linked[0]
         key, group, batch = by_host("Pages")
         pages = (wanted | key | group | batch
                  | "FetchPages" >> beam.ParDo(FetchPagesFn(self._settings)).with_outputs(ERRORS, main=DOCUMENTS))
         documents = (pages[DOCUMENTS], linked[1]) | "AllEntries" >> beam.Flatten()
-        errors = (*errors, pages[ERRORS]) | "AllFetchErrors" >> beam.Flatten()
+        errors = (feeds[ERRORS], pages[ERRORS]) | "AllFetchErrors" >> beam.Flatten()
         return {DOCUMENTS: documents, ERRORS: errors, LOG: feeds[LOG]}

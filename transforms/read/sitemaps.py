@@ -41,7 +41,8 @@ from newsbeam.transforms.parse.sitemap import MAX_BYTES, MAX_URLS, SitemapError,
 from newsbeam.transforms.parse.timestamps import plausible
 from newsbeam.transforms.progress import SOURCES
 # The feed reader's host-batched, isolated fetching and its page fetch are reused as they are.
-from newsbeam.transforms.read.feeds import FetchByHostFn, FetchPagesFn, by_host, still_wanted
+from newsbeam.transforms.read.domains import KeepDomains
+from newsbeam.transforms.read.feeds import FetchByHostFn, FetchPagesFn, by_host
 from newsbeam.transforms.read.fetcher import FetchError, FetchSettings
 from newsbeam.transforms.records import Document, error_row
 from newsbeam.transforms.redact import redact_url
@@ -251,7 +252,7 @@ class ReadSitemaps(beam.PTransform):
                   | key | group | batch
                   | "WalkSitemaps" >> beam.ParDo(_WalkSitemapsFn(self._settings, self._sitemaps, self._now))
                   .with_outputs(ERRORS, LOG, main=DOCUMENTS))
-        wanted, skipped_errors = still_wanted(walked[DOCUMENTS], self._domains, self._unfetched)
+        wanted, skipped_errors = _still_wanted(walked[DOCUMENTS], self._domains, self._unfetched)
         requested = (wanted
                      | "BySitemap" >> beam.Map(lambda doc: (doc.source, 1))
                      | "CountBySitemap" >> beam.CombinePerKey(sum)
@@ -263,6 +264,20 @@ class ReadSitemaps(beam.PTransform):
         errors = (walked[ERRORS], *skipped_errors, pages[ERRORS]) | "SitemapErrors" >> beam.Flatten()
         log = (walked[LOG], requested) | "SitemapLog" >> beam.Flatten()
         return {DOCUMENTS: pages[DOCUMENTS], ERRORS: errors, LOG: log}
+
+
+def _still_wanted(documents, domains: frozenset, unfetched: beam.PTransform | None):
+    """(documents, [errors]): the page URLs still to be fetched: on a listed domain
+    (``--only-domains``; a sitemap lists the pages' own addresses, so they are checked before the
+    fetch), then those ``unfetched`` keeps; the others are counted skips, never requested."""
+    errors = []
+    if domains:
+        kept = documents | "OnlyDomains" >> KeepDomains(domains)
+        documents = kept[DOCUMENTS]
+        errors.append(kept[ERRORS])
+    if unfetched is not None:
+        documents = documents | "NotYetWritten" >> unfetched
+    return documents, errors
 
 
 def sitemap_records(log: list[dict]) -> list[dict]:
