@@ -33,7 +33,11 @@ def marks(enabled: bool) -> Iterator[Optional[Callable[[], dict]]]:
     if not enabled:
         yield None
         return
-    folder = tempfile.mkdtemp(prefix="newsbeam-progress-")
+    try:
+        folder = tempfile.mkdtemp(prefix="newsbeam-progress-")
+    except OSError:  # no writable temp folder (a read-only container): a bar is not worth a run
+        yield None
+        return
     before = os.environ.get(ENV)
     os.environ[ENV] = folder
     try:

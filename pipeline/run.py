@@ -33,10 +33,10 @@ from newsbeam.pipeline.config import Config, ConfigError, options_to_argv
 from newsbeam.pipeline.lock import LockLost, OutputLock
 from newsbeam.pipeline.plan import Plan
 from newsbeam.pipeline.runner import is_direct, make_runner, runner_name
+from newsbeam.transforms.runners import runs_locally
 from newsbeam.pipeline.stage_times import stage_seconds
 from newsbeam.transforms.dedup.index import index_files, read_index_footer, rebuild_index, replace_index
-from newsbeam.transforms.names import (DAMAGED, EXTRACT_MICROS, FEEDS_FAILED, FEEDS_FETCHED, FEEDS_NOT_MODIFIED,
-                                      FILES, INDEX, METRICS_NAMESPACE, READ_FILES, RUNS, TABLES)
+from newsbeam.transforms.names import DAMAGED, EXTRACT_MICROS, FILES, INDEX, METRICS_NAMESPACE, READ_SOURCES, RUNS, TABLES
 from newsbeam.transforms.read.ledger import FILES as LEDGER
 from newsbeam.transforms.read.ledger import ledger_file, ledger_table, split_unchanged, write_ledger
 from newsbeam.transforms.read.ccnews import DateRange, ListingError, list_warcs
@@ -152,8 +152,7 @@ def _read_so_far(running: dict) -> Optional[dict]:
     if "result" not in running:
         return None
     counters, _ = _metrics(running["result"])
-    return {progress.SOURCES: sum(counters.get(name, 0) for name in (
-        READ_FILES, FEEDS_FETCHED, FEEDS_NOT_MODIFIED, FEEDS_FAILED))}
+    return {progress.SOURCES: counters.get(READ_SOURCES, 0)}
 
 
 def _source_counts(plan: Plan) -> tuple:
@@ -360,7 +359,7 @@ def _execute(config: Config, beam_argv: list[str], command: str, cleanup: contex
             _ = pipeline | "IngestNews" >> IngestNews(plan)
             running: dict = {}
             shown = progress.wanted(config.log_format)
-            with progress.marks(shown and is_direct(options)) as marked, \
+            with progress.marks(shown and runs_locally(pipeline)) as marked, \
                     progress.polled(shown, _reading(plan), _sources(plan), marked or (lambda: _read_so_far(running))):
                 running["result"] = result = pipeline.run()
                 result.wait_until_finish()

@@ -21,8 +21,8 @@ from typing import Generator, Iterable, NamedTuple, Optional
 import apache_beam as beam
 from apache_beam.utils.windowed_value import WindowedValue
 
-from newsbeam.transforms.names import ERRORS, ITEMS, counter, errors_metric
-from newsbeam.transforms.progress import FOUND, Marks
+from newsbeam.transforms.names import ERRORS, ITEMS, READ_SOURCES, counter, errors_metric
+from newsbeam.transforms.progress import FOUND, SOURCES, Marks
 from newsbeam.transforms.records import Article, Document, error_row
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
@@ -66,11 +66,18 @@ class OutputCounter:
         self._births = births
         self._items = counter(ITEMS)
         self._progress = progress
-        self.marks = Marks()
+        self._marks = Marks()
+        self._sources = counter(READ_SOURCES)
+
+    def mark(self, kind: str, n: int = 1) -> None:
+        """A progress event; sources done are a metric too, for runners that report metrics live."""
+        self._marks.add(kind, n)
+        if kind == SOURCES:
+            self._sources.inc(n)
 
     def count(self, outputs: Iterable) -> None:
         if self._progress:
-            self.marks.add(self._progress)
+            self.mark(self._progress)
         for output in outputs:
             if is_error(output):
                 counter(errors_metric(output.value.stage)).inc()
@@ -78,7 +85,7 @@ class OutputCounter:
                     self._items.inc()
             elif self._births and isinstance(output, Document):
                 self._items.inc()
-                self.marks.add(FOUND)
+                self.mark(FOUND)
 
 
 class ItemFn(beam.DoFn):

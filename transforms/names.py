@@ -70,6 +70,7 @@ def path_date(path: str) -> str:
 METRICS_NAMESPACE = "newsbeam"
 ITEMS = "input.items"  # counted once where each input item is born; the manifest's input_items
 READ_FILES, READ_BYTES = "read.files", "read.bytes"
+READ_SOURCES = "read.sources"  # input files, feeds, sitemaps and CC-NEWS files done: the progress line's count
 PARSE_DOCUMENTS = "parse.documents"
 # Records of an input that are not input items (a WARC's requests, revisits, non-HTML or
 # non-200 responses, ...), one counter per reason: '<prefix><reason>'. Not in the accounting.

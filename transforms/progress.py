@@ -18,22 +18,23 @@ Events, each counted where it happens:
 from __future__ import annotations
 
 import os
+import threading
+
 ENV = "NEWSBEAM_PROGRESS_DIR"
 SOURCES, FOUND, DROPPED, EXTRACTED = "sources", "found", "dropped", "extracted"
 KINDS = (SOURCES, FOUND, DROPPED, EXTRACTED)
 
 
 class Marks:
-    """A stage's writer of progress marks; pickles to a fresh one, opens its files on first use."""
+    """A stage's writer of progress marks (safe from a stage's thread pool); pickles to a fresh
+    one, and opens its files on first use."""
 
     def __init__(self):
         self._files: dict[str, int] = {}
+        self._opening = threading.Lock()
 
-    def __getstate__(self):
-        return {}
-
-    def __setstate__(self, state):
-        self.__init__()
+    def __reduce__(self):
+        return (Marks, ())
 
     def add(self, kind: str, n: int = 1) -> None:
         if n <= 0:
@@ -44,8 +45,11 @@ class Marks:
                 folder = os.environ.get(ENV)
                 if not folder:
                     return
-                name = os.path.join(folder, f"{kind}.{os.getpid()}.{id(self):x}")
-                handle = self._files[kind] = os.open(name, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                with self._opening:
+                    handle = self._files.get(kind)
+                    if handle is None:
+                        name = os.path.join(folder, f"{kind}.{os.getpid()}.{id(self):x}")
+                        handle = self._files[kind] = os.open(name, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             os.write(handle, b"." * n)
         except OSError:  # the driver has gone on (folder removed): a mark is never worth a failure
             pass

@@ -232,7 +232,7 @@ class _StreamWarcFn(ParseFn):
             row = error_row(source.path, STAGE_FETCH, kind, f"{type(exc).__name__}: {exc}")
             self._counter.count([beam.pvalue.TaggedOutput(ERRORS, row)])
             self._failed_files.inc()
-            self._counter.marks.add(SOURCES)
+            self._counter.mark(SOURCES)
             yield beam.pvalue.TaggedOutput(ERRORS, row)
             return
         self._stream, records = stream, 0
@@ -251,7 +251,7 @@ class _StreamWarcFn(ParseFn):
             _LOG.warning("CC-NEWS %s: the connection broke after %d bytes (%s); the file is read again whole "
                          "by the next run", source.path, stream.stored_bytes, stream.body.error)
         self._progress(source.path, records, time.monotonic() - started, stream.body.complete)
-        self._counter.marks.add(SOURCES)
+        self._counter.mark(SOURCES)
 
     def _open(self, source: SourceFile):
         return self._stream

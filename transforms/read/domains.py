@@ -88,7 +88,7 @@ class _KeepDomainsFn(ItemFn):
             yield document
         else:
             self._skipped.inc()
-            self._counter.marks.add(DROPPED)
+            self._counter.mark(DROPPED)
 
 
 class _KeepWindowFn(ItemFn):
